@@ -1,0 +1,1 @@
+//! Discovery documents: ServiceProviderConfig, ResourceTypes and Schemas.

@@ -1,0 +1,1 @@
+//! PATCH requests (RFC 7644 §3.5.2) as identity providers send them.
