@@ -17,7 +17,7 @@ const NAME: &[A] = &[
 ];
 
 const EMAIL: &[A] = &[
-    A::new("value", T::String, "The email address, canonicalised per RFC 5321."),
+    A::new("value", T::String, "The email address."),
     A::new("display", T::String, "A human-readable label for the address."),
     A::new("type", T::String, "The kind of address, such as 'work'.").canonical(TYPE_VALUES),
     A::new("primary", T::Boolean, "Whether this is the primary address; exactly one is."),
@@ -55,7 +55,7 @@ const USER: &[A] = &[
     A::new("displayName", T::String, "The name shown for the user."),
     A::new("nickName", T::String, "The casual name of the user."),
     A::new("title", T::String, "The user's job title."),
-    A::new("preferredLanguage", T::String, "The preferred language, as an RFC 7231 language tag."),
+    A::new("preferredLanguage", T::String, "The preferred language, as a language tag such as 'en-US'."),
     A::new("department", T::String, "The user's department."),
     A::new("organization", T::String, "The user's organisation."),
     A::new("timezone", T::String, "The user's time zone, as an IANA name such as 'Europe/Paris'."),

@@ -1,0 +1,232 @@
+//! Run reports: per-transition counts, the outcome of each property, and
+//! their JSON, JUnit XML and text renderings.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use super::transitions::Op;
+
+/// How many times each transition (and each PATCH operation kind) ran.
+///
+/// Counts include reruns while shrinking a failure.
+#[derive(Debug, Default)]
+pub struct TransitionStats {
+    counts: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+impl TransitionStats {
+    /// Counts one transition and the PATCH operations inside it.
+    pub fn record(&self, op: &Op) {
+        let mut counts = self.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        *counts.entry(op.label()).or_default() += 1;
+        for label in op.sub_labels() {
+            *counts.entry(label).or_default() += 1;
+        }
+    }
+
+    /// Counts one labelled event, such as a concurrency race.
+    pub fn record_label(&self, label: &'static str) {
+        let mut counts = self.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        *counts.entry(label).or_default() += 1;
+    }
+
+    /// Returns a copy of the counts, sorted by label.
+    pub fn snapshot(&self) -> BTreeMap<String, u64> {
+        let counts = self.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        counts.iter().map(|(label, count)| ((*label).to_owned(), *count)).collect()
+    }
+}
+
+/// A property failure after shrinking.
+#[derive(Debug, Clone, Serialize)]
+pub struct FailureReport {
+    /// Identifier of the broken rule.
+    pub rule: String,
+    /// The full failure message: rule, request, expected, got, likely fix.
+    pub message: String,
+    /// The shrunk sequence, one transition per line.
+    pub minimal_sequence: Vec<String>,
+    /// Scenario file written for the shrunk sequence, if any.
+    pub scenario_file: Option<String>,
+}
+
+/// Outcome of one property.
+#[derive(Debug, Clone, Serialize)]
+pub struct PropertyReport {
+    pub name: String,
+    pub cases_requested: u32,
+    /// Generated cases that passed before the first failure (or all of them).
+    pub cases_passed: u32,
+    /// Reruns of smaller sequences while shrinking a failure.
+    pub shrink_runs: u32,
+    pub elapsed_seconds: f64,
+    pub failure: Option<FailureReport>,
+    /// Set when proptest gave up without a verdict (for example, too many
+    /// generated cases were rejected).
+    pub aborted: Option<String>,
+}
+
+impl PropertyReport {
+    /// Tells whether the property held.
+    pub fn passed(&self) -> bool {
+        self.failure.is_none() && self.aborted.is_none()
+    }
+}
+
+/// Outcome of a whole `props` run.
+#[derive(Debug, Clone, Serialize)]
+pub struct PropsReport {
+    /// Seed that reproduces the run with `--seed`.
+    pub seed: u64,
+    /// Prefix of every name the run created.
+    pub prefix: String,
+    pub base_url: String,
+    pub properties: Vec<PropertyReport>,
+    /// Executions per transition label, including shrinking reruns.
+    pub transition_counts: BTreeMap<String, u64>,
+    pub elapsed_seconds: f64,
+}
+
+impl PropsReport {
+    /// Tells whether every property held.
+    pub fn passed(&self) -> bool {
+        self.properties.iter().all(PropertyReport::passed)
+    }
+
+    /// Returns generated cases per second over the whole run, shrinking included.
+    pub fn cases_per_second(&self) -> f64 {
+        let cases: u32 = self.properties.iter().map(|p| p.cases_passed + p.shrink_runs + u32::from(p.failure.is_some())).sum();
+        if self.elapsed_seconds > 0.0 {
+            f64::from(cases) / self.elapsed_seconds
+        } else {
+            0.0
+        }
+    }
+
+    /// Renders the report as pretty-printed JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|error| format!("{{\"error\":\"{error}\"}}"))
+    }
+
+    /// Renders the report as a JUnit XML test suite, one test case per property.
+    pub fn to_junit(&self) -> String {
+        let failures = self.properties.iter().filter(|p| !p.passed()).count();
+        let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let _ = writeln!(
+            xml,
+            "<testsuite name=\"scim-conformance props (seed {})\" tests=\"{}\" failures=\"{}\" time=\"{:.3}\">",
+            self.seed,
+            self.properties.len(),
+            failures,
+            self.elapsed_seconds
+        );
+        for property in &self.properties {
+            let _ = write!(
+                xml,
+                "  <testcase classname=\"props\" name=\"{}\" time=\"{:.3}\"",
+                escape_xml(&property.name),
+                property.elapsed_seconds
+            );
+            match (&property.failure, &property.aborted) {
+                (Some(failure), _) => {
+                    let _ = writeln!(xml, ">");
+                    let mut text = failure.message.clone();
+                    text.push_str("\nminimal sequence:\n");
+                    for line in &failure.minimal_sequence {
+                        text.push_str(line);
+                        text.push('\n');
+                    }
+                    let _ = writeln!(
+                        xml,
+                        "    <failure message=\"rule {} broken (seed {})\">{}</failure>",
+                        escape_xml(&failure.rule),
+                        self.seed,
+                        escape_xml(&text)
+                    );
+                    let _ = writeln!(xml, "  </testcase>");
+                }
+                (None, Some(reason)) => {
+                    let _ = writeln!(xml, ">");
+                    let _ = writeln!(xml, "    <error message=\"aborted\">{}</error>", escape_xml(reason));
+                    let _ = writeln!(xml, "  </testcase>");
+                }
+                (None, None) => {
+                    let _ = writeln!(xml, "/>");
+                }
+            }
+        }
+        let _ = writeln!(xml, "  <system-out>{}</system-out>", escape_xml(&self.counts_text()));
+        xml.push_str("</testsuite>\n");
+        xml
+    }
+
+    fn counts_text(&self) -> String {
+        let mut text = String::new();
+        for (label, count) in &self.transition_counts {
+            let _ = writeln!(text, "{label:<40} {count:>7}");
+        }
+        text
+    }
+
+    /// Renders a summary for a terminal.
+    pub fn to_text(&self) -> String {
+        let mut text = String::new();
+        let _ = writeln!(text, "props run against {} (seed {}, prefix {})", self.base_url, self.seed, self.prefix);
+        let _ = writeln!(text, "transitions executed (shrinking reruns included):");
+        text.push_str(&self.counts_text());
+        for property in &self.properties {
+            let verdict = if property.passed() { "passed" } else { "FAILED" };
+            let _ = writeln!(
+                text,
+                "property {}: {verdict} ({} of {} cases passed, {} shrink runs, {:.1} s)",
+                property.name, property.cases_passed, property.cases_requested, property.shrink_runs, property.elapsed_seconds
+            );
+            if let Some(failure) = &property.failure {
+                let _ = writeln!(text, "{}", failure.message);
+                let _ = writeln!(text, "minimal sequence ({} steps), replay with --seed {}:", failure.minimal_sequence.len(), self.seed);
+                for line in &failure.minimal_sequence {
+                    let _ = writeln!(text, "  {line}");
+                }
+                if let Some(file) = &failure.scenario_file {
+                    let _ = writeln!(text, "scenario written to {file}; replay it with `scim-conformance run`");
+                }
+            }
+            if let Some(reason) = &property.aborted {
+                let _ = writeln!(text, "aborted: {reason}");
+            }
+        }
+        let _ = writeln!(text, "{:.2} cases per second over {:.1} s", self.cases_per_second(), self.elapsed_seconds);
+        text
+    }
+}
+
+/// Escapes text for an XML attribute or element.
+fn escape_xml(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&apos;"),
+            c if (c as u32) < 0x20 && c != '\n' && c != '\t' && c != '\r' => {}
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_xml_handles_markup_and_controls() {
+        assert_eq!(escape_xml("a<b>&\"'\u{1}"), "a&lt;b&gt;&amp;&quot;&apos;");
+    }
+}

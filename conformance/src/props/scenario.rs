@@ -1,0 +1,237 @@
+//! Writing a shrunk failing sequence as a scenario file of the scripted
+//! suite (`[[scenario]]` TOML, as `crate::scenario` loads it).
+//!
+//! The file replays the sequence with the outcomes the model predicts, so it
+//! fails against the broken server and passes once the bug is fixed; it can
+//! then be committed under `fixtures/scenarios/` as a regression case.
+//! Names are rewritten to the scripted suite's built-in variables: the run
+//! prefix becomes `${run}-` and the verified domain becomes `${domain}`, so a
+//! replay never collides with earlier data. Server ids are captured from the
+//! creates (`capture.u3 = "$.id"`) and referenced as `${u3}`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use toml::{Table, Value as TomlValue};
+
+use super::check::Failure;
+use super::execute::StepRecord;
+use super::model::{ExpectedBody, ScimTypeExpectation};
+use super::names::Naming;
+use super::requests::{substitute_json, substitute_text, Method};
+
+/// Statuses a cleanup delete accepts: the resource may already be gone.
+const CLEANUP_STATUSES: [i64; 2] = [204, 404];
+
+/// Rewrites concrete names of this run into scenario variables.
+struct Rewriter<'a> {
+    naming: &'a Naming,
+}
+
+impl Rewriter<'_> {
+    fn text(&self, text: &str) -> String {
+        text.replace(&format!("@{}", self.naming.domain()), "@${domain}")
+            .replace(self.naming.prefix(), "${run}-")
+    }
+
+    fn json(&self, value: &Value) -> Value {
+        match value {
+            Value::String(text) => Value::String(self.text(text)),
+            Value::Array(items) => Value::Array(items.iter().map(|item| self.json(item)).collect()),
+            Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), self.json(v))).collect()),
+            other => other.clone(),
+        }
+    }
+}
+
+fn toml_string(text: impl Into<String>) -> TomlValue {
+    TomlValue::String(text.into())
+}
+
+/// Builds the scenario text for a failing sequence.
+///
+/// `name` must use letters, digits, `.`, `-` and `_` only, because the
+/// scripted suite names snapshot files after it.
+pub fn scenario_toml(name: &str, failure: &Failure, steps: &[StepRecord], naming: &Naming, seed: u64) -> String {
+    let rewriter = Rewriter { naming };
+    let mut captured: BTreeSet<String> = BTreeSet::new();
+    let mut step_tables = Vec::new();
+
+    for (index, record) in steps.iter().enumerate() {
+        // A placeholder bound by an earlier predicted-successful create stays
+        // a variable; one whose create was predicted to fail becomes the
+        // fixed unknown id, as it did in the run.
+        let lookup = |placeholder: &str| captured.contains(placeholder).then(|| format!("${{{placeholder}}}"));
+        let path = rewriter.text(&substitute_text(&record.request.path, &lookup));
+
+        let mut request = Table::new();
+        request.insert("method".into(), toml_string(record.request.method.as_str()));
+        request.insert("path".into(), toml_string(path));
+        if !record.request.query.is_empty() {
+            let mut query = Table::new();
+            for (key, value) in &record.request.query {
+                query.insert(key.clone(), toml_string(rewriter.text(&substitute_text(value, &lookup))));
+            }
+            request.insert("query".into(), TomlValue::Table(query));
+        }
+        if let Some(body) = &record.request.body {
+            let body = rewriter.json(&substitute_json(body, &lookup));
+            request.insert("json".into(), toml_string(body.to_string()));
+        }
+
+        let mut step = Table::new();
+        step.insert("name".into(), toml_string(format!("step-{}-{}", index + 1, record.label)));
+        step.insert("request".into(), TomlValue::Table(request));
+        step.insert("expect".into(), TomlValue::Table(expect_table(record, &rewriter, &captured)));
+        if let (Some(placeholder), true) = (&record.request.binds, record.expected.is_success()) {
+            let mut capture = Table::new();
+            capture.insert(placeholder.clone(), toml_string("$.id"));
+            step.insert("capture".into(), TomlValue::Table(capture));
+            captured.insert(placeholder.clone());
+        }
+        step_tables.push(TomlValue::Table(step));
+    }
+
+    let cleanup = cleanup_steps(steps, &captured);
+
+    let mut scenario = Table::new();
+    scenario.insert("name".into(), toml_string(name));
+    scenario.insert("rule".into(), toml_string(failure.rule.statement()));
+    scenario.insert(
+        "tags".into(),
+        TomlValue::Array(vec![toml_string("props"), toml_string("regression"), toml_string(failure.rule.id())]),
+    );
+    scenario.insert("profiles".into(), TomlValue::Array(vec![toml_string("atlassian")]));
+    scenario.insert("fix".into(), toml_string(failure.rule.fix_hint()));
+    // The steps rely on names being unique across the whole directory.
+    scenario.insert("exclusive".into(), TomlValue::Boolean(true));
+    scenario.insert("step".into(), TomlValue::Array(step_tables));
+    if !cleanup.is_empty() {
+        scenario.insert("cleanup".into(), TomlValue::Array(cleanup));
+    }
+
+    let mut root = Table::new();
+    root.insert("scenario".into(), TomlValue::Array(vec![TomlValue::Table(scenario)]));
+
+    let mut header = String::new();
+    header.push_str(&format!(
+        "# Written by `scim-conformance props` (seed {seed}) from a shrunk failing sequence.\n"
+    ));
+    for line in failure.to_string().lines() {
+        header.push_str("# ");
+        header.push_str(line);
+        header.push('\n');
+    }
+    header.push('\n');
+    header + &toml::to_string(&root).unwrap_or_else(|error| format!("# failed to render TOML: {error}\n"))
+}
+
+fn expect_table(record: &StepRecord, rewriter: &Rewriter<'_>, captured: &BTreeSet<String>) -> Table {
+    let expected = &record.expected;
+    let mut expect = Table::new();
+    expect.insert("status".into(), TomlValue::Integer(i64::from(expected.status)));
+    let mut json = Table::new();
+    match &expected.body {
+        ExpectedBody::Error => match expected.scim_type {
+            ScimTypeExpectation::Exactly(scim_type) => {
+                json.insert("$.scimType".into(), toml_string(scim_type));
+            }
+            ScimTypeExpectation::Absent => {
+                let mut absent = Table::new();
+                absent.insert("absent".into(), TomlValue::Boolean(true));
+                json.insert("$.scimType".into(), TomlValue::Table(absent));
+            }
+            ScimTypeExpectation::Any => {}
+        },
+        ExpectedBody::User(_) | ExpectedBody::Group(_) => {
+            // Creates are captured; every other success must return the
+            // resource the request addressed.
+            if record.request.method != Method::Post {
+                let id = rewriter.text(&substitute_text(&record.request.path, &|p: &str| {
+                    captured.contains(p).then(|| format!("${{{p}}}"))
+                }));
+                if let Some(last) = id.rsplit('/').next() {
+                    json.insert("$.id".into(), toml_string(last));
+                }
+            }
+            if let Some(body) = &record.request.body {
+                for attribute in ["userName", "displayName"] {
+                    if let (Some(Value::String(value)), Method::Post | Method::Put) =
+                        (body.get(attribute), record.request.method)
+                    {
+                        json.insert(format!("$.{attribute}"), toml_string(rewriter.text(value)));
+                    }
+                }
+            }
+        }
+        ExpectedBody::List(list) => {
+            let filtered = record.request.query.iter().any(|(name, _)| name == "filter");
+            if filtered {
+                json.insert("$.totalResults".into(), TomlValue::Integer(list.total_results as i64));
+                json.insert("$.itemsPerPage".into(), TomlValue::Integer(list.items.len() as i64));
+            }
+            json.insert("$.startIndex".into(), TomlValue::Integer(list.start_index as i64));
+        }
+        ExpectedBody::Empty => {}
+    }
+    if !json.is_empty() {
+        expect.insert("json".into(), TomlValue::Table(json));
+    }
+    expect
+}
+
+/// Deletes every resource the scenario captured, groups first.
+fn cleanup_steps(steps: &[StepRecord], captured: &BTreeSet<String>) -> Vec<TomlValue> {
+    let mut groups = Vec::new();
+    let mut users = Vec::new();
+    for record in steps {
+        let Some(placeholder) = &record.request.binds else { continue };
+        if !captured.contains(placeholder) {
+            continue;
+        }
+        if placeholder.starts_with('g') {
+            groups.push(placeholder.clone());
+        } else {
+            users.push(placeholder.clone());
+        }
+    }
+    groups
+        .iter()
+        .map(|p| ("Groups", p))
+        .chain(users.iter().map(|p| ("Users", p)))
+        .map(|(collection, placeholder)| {
+            let mut request = Table::new();
+            request.insert("method".into(), toml_string("DELETE"));
+            request.insert("path".into(), toml_string(format!("/{collection}/${{{placeholder}}}")));
+            let mut expect = Table::new();
+            expect.insert(
+                "status".into(),
+                TomlValue::Array(CLEANUP_STATUSES.iter().map(|s| TomlValue::Integer(*s)).collect()),
+            );
+            let mut step = Table::new();
+            step.insert("name".into(), toml_string(format!("delete-{placeholder}")));
+            step.insert("request".into(), TomlValue::Table(request));
+            step.insert("expect".into(), TomlValue::Table(expect));
+            TomlValue::Table(step)
+        })
+        .collect()
+}
+
+/// Writes the scenario for a failure into `dir` and returns the file path.
+///
+/// The file is named after the seed and the broken rule, so reruns with the
+/// same seed overwrite their own file only.
+pub fn write_scenario(
+    dir: &Path,
+    failure: &Failure,
+    steps: &[StepRecord],
+    naming: &Naming,
+    seed: u64,
+) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let name = format!("props.seed-{seed}.{}", failure.rule.id());
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, scenario_toml(&name, failure, steps, naming, seed))?;
+    Ok(path)
+}

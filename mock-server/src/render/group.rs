@@ -1,0 +1,67 @@
+//! The JSON of a group resource.
+
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use serde::Serialize;
+use serde_json::json;
+
+use super::Urls;
+use crate::clock;
+use crate::model::GroupRecord;
+use crate::schema::GROUP_URN;
+use crate::store::Directory;
+
+/// A group rendered with `schemas`, `members` and `meta`.
+#[derive(Debug, Clone, Copy)]
+pub struct GroupView<'a> {
+    pub group: &'a GroupRecord,
+    /// Where members are looked up for their `userName`.
+    pub directory: &'a Directory,
+    pub urls: Urls<'a>,
+}
+
+/// The `members` array, serialised lazily so a group of thousands of
+/// members is written without building a `Vec` of JSON values first.
+struct Members<'a>(&'a GroupView<'a>);
+
+impl Serialize for Members<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let view = self.0;
+        let mut sequence = serializer.serialize_seq(Some(view.group.members.len()))?;
+        for member_id in &view.group.members {
+            let Some(user) = view.directory.user(member_id) else {
+                continue;
+            };
+            sequence.serialize_element(&json!({
+                "type": "User",
+                "value": member_id,
+                "display": user.user_name(),
+                "$ref": view.urls.user(member_id),
+            }))?;
+        }
+        sequence.end()
+    }
+}
+
+impl Serialize for GroupView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let group = self.group;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("schemas", &[GROUP_URN])?;
+        map.serialize_entry("id", &group.id)?;
+        map.serialize_entry("displayName", &group.display_name)?;
+        if let Some(external_id) = &group.external_id {
+            map.serialize_entry("externalId", external_id)?;
+        }
+        map.serialize_entry("members", &Members(self))?;
+        map.serialize_entry(
+            "meta",
+            &json!({
+                "resourceType": "Group",
+                "location": self.urls.group(&group.id),
+                "created": clock::format(group.created),
+                "lastModified": clock::format(group.last_modified),
+            }),
+        )?;
+        map.end()
+    }
+}

@@ -1,0 +1,360 @@
+//! [`MockServer`]: a running mock on a loopback port, and its builder.
+//!
+//! Each server owns its own state, listener and tokio task, so any number
+//! of them can run in one test process without seeing each other. Dropping
+//! the handle stops the server.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::app::{App, Transport};
+use crate::seed::{self, generate_key, Seed, SeedError};
+use crate::settings::Behaviour;
+use crate::store::{Directory, Organisation, SiteGroup, Store, World};
+
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("failed to bind {address}: {source}")]
+    Bind { address: SocketAddr, source: std::io::Error },
+    #[error(transparent)]
+    Seed(#[from] SeedError),
+}
+
+/// Configures a [`MockServer`] before it starts.
+///
+/// Every setting has a default, so `MockServer::builder().start()` gives the
+/// same server as [`MockServer::start`]: one organisation with the verified
+/// domain `example.com`, one directory, generated keys, Atlassian's default
+/// site groups, and a free port on 127.0.0.1.
+#[derive(Debug, Clone)]
+pub struct MockServerBuilder {
+    host: IpAddr,
+    port: u16,
+    public_url: Option<String>,
+    org_id: Option<Uuid>,
+    org_token: Option<String>,
+    directory_id: Option<Uuid>,
+    token: Option<String>,
+    verified_domains: Vec<String>,
+    org_groups: Vec<String>,
+    site_groups: Option<Vec<SiteGroup>>,
+    behaviour: Behaviour,
+    seed: Option<Seed>,
+    seed_path: Option<PathBuf>,
+}
+
+impl Default for MockServerBuilder {
+    fn default() -> Self {
+        MockServerBuilder {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            public_url: None,
+            org_id: None,
+            org_token: None,
+            directory_id: None,
+            token: None,
+            verified_domains: vec!["example.com".to_owned()],
+            org_groups: Vec::new(),
+            site_groups: None,
+            behaviour: Behaviour::default(),
+            seed: None,
+            seed_path: None,
+        }
+    }
+}
+
+impl MockServerBuilder {
+    /// Sets the address to listen on (default 127.0.0.1).
+    pub fn host(mut self, host: IpAddr) -> Self {
+        self.host = host;
+        self
+    }
+
+    /// Sets the port; 0 (the default) picks a free one.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Sets the URL clients use to reach the server, when it differs from
+    /// the listening address (behind a proxy or port forward).
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into().trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// Fixes the organisation id instead of generating one.
+    pub fn org_id(mut self, id: Uuid) -> Self {
+        self.org_id = Some(id);
+        self
+    }
+
+    /// Fixes the org API key instead of generating one.
+    pub fn org_token(mut self, token: impl Into<String>) -> Self {
+        self.org_token = Some(token.into());
+        self
+    }
+
+    /// Fixes the default directory's id instead of generating one.
+    pub fn directory_id(mut self, id: Uuid) -> Self {
+        self.directory_id = Some(id);
+        self
+    }
+
+    /// Fixes the default directory's API key instead of generating one.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// Replaces the verified domains (default `example.com`).
+    pub fn verified_domains<I, S>(mut self, domains: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.verified_domains = domains.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Adds a group name that exists in the organisation outside SCIM, so a
+    /// SCIM group of that name gets 409.
+    pub fn org_group(mut self, name: impl Into<String>) -> Self {
+        self.org_groups.push(name.into());
+        self
+    }
+
+    /// Replaces the default site groups with the given ones.
+    pub fn site_groups(mut self, groups: Vec<SiteGroup>) -> Self {
+        self.site_groups = Some(groups);
+        self
+    }
+
+    /// Accepts users on unverified domains, as Atlassian does for
+    /// organisations that allow external users.
+    pub fn allow_external_users(mut self, allow: bool) -> Self {
+        self.behaviour.allow_external_users = allow;
+        self
+    }
+
+    /// Sets the SCIM users a directory may hold (default 20,000).
+    pub fn user_limit(mut self, limit: usize) -> Self {
+        self.behaviour.user_limit = limit;
+        self
+    }
+
+    /// Replaces every behaviour switch at once.
+    pub fn behaviour(mut self, behaviour: Behaviour) -> Self {
+        self.behaviour = behaviour;
+        self
+    }
+
+    /// Loads users, groups and organisations from a parsed seed.
+    pub fn seed(mut self, seed: Seed) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Loads a seed file at start; see `fixtures/seeds/README.md`.
+    pub fn seed_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.seed_path = Some(path.into());
+        self
+    }
+
+    /// Builds the initial state: the default organisation and directory,
+    /// then the seed.
+    pub(crate) fn build_world(&self) -> Result<(World, Identity), SeedError> {
+        let mut organisation = Organisation::new(
+            self.org_id.unwrap_or_else(Uuid::new_v4),
+            self.org_token.clone().unwrap_or_else(generate_key),
+            self.behaviour.clone(),
+        );
+        for domain in &self.verified_domains {
+            organisation.verify_domain(domain);
+        }
+        for name in &self.org_groups {
+            organisation.add_org_group(name);
+        }
+        organisation.site_groups = self.site_groups.clone().unwrap_or_else(seed::default_site_groups);
+
+        let directory = Directory::new(
+            self.directory_id.unwrap_or_else(Uuid::new_v4),
+            organisation.id,
+            "Default".to_owned(),
+            self.token.clone().unwrap_or_else(generate_key),
+        );
+        let identity = Identity {
+            org_id: organisation.id,
+            org_token: organisation.api_key.clone(),
+            directory_id: directory.id,
+            token: directory.api_key.clone(),
+        };
+
+        let mut world = World::default();
+        world.add_organisation(organisation);
+        world.add_directory(directory);
+
+        if let Some(path) = &self.seed_path {
+            let seed = Seed::from_file(path)?;
+            seed::load(&mut world, &seed, identity.directory_id, &self.behaviour)?;
+        }
+        if let Some(seed) = &self.seed {
+            seed::load(&mut world, seed, identity.directory_id, &self.behaviour)?;
+        }
+        Ok((world, identity))
+    }
+
+    /// Binds the port, loads the state and starts serving in the background.
+    pub async fn start(self) -> Result<MockServer, StartError> {
+        let (world, identity) = self.build_world()?;
+
+        let address = SocketAddr::new(self.host, self.port);
+        let listener = TcpListener::bind(address)
+            .await
+            .map_err(|source| StartError::Bind { address, source })?;
+        let local = listener.local_addr().map_err(|source| StartError::Bind { address, source })?;
+        let public_url = self.public_url.clone().unwrap_or_else(|| match local.ip() {
+            IpAddr::V6(ip) => format!("http://[{ip}]:{}", local.port()),
+            IpAddr::V4(ip) => format!("http://{ip}:{}", local.port()),
+        });
+
+        let app = Arc::new(App {
+            store: Store::new(world),
+            public_url,
+            transport: Transport {
+                max_body_bytes: self.behaviour.max_body_bytes,
+                strict_content_type: self.behaviour.strict_content_type,
+            },
+        });
+        let (shutdown, shutdown_signal) = watch::channel(false);
+        let task = tokio::spawn(crate::http::serve(listener, Arc::clone(&app), shutdown_signal));
+        tracing::info!(address = %local, directory_id = %identity.directory_id, "mock server listening");
+
+        Ok(MockServer {
+            app,
+            address: local,
+            identity,
+            shutdown,
+            task: Some(task),
+        })
+    }
+}
+
+/// The ids and keys of the default organisation and directory.
+#[derive(Debug, Clone)]
+pub(crate) struct Identity {
+    org_id: Uuid,
+    org_token: String,
+    directory_id: Uuid,
+    token: String,
+}
+
+/// A running mock server. Dropping it stops the server.
+#[derive(Debug)]
+pub struct MockServer {
+    app: Arc<App>,
+    address: SocketAddr,
+    identity: Identity,
+    /// Sending `true` stops the accept loop; dropping the sender does too.
+    shutdown: watch::Sender<bool>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl MockServer {
+    /// Starts a server with every default (see [`MockServerBuilder`]).
+    ///
+    /// # Panics
+    /// When no loopback port can be bound, which in a test is fatal anyway.
+    pub async fn start() -> MockServer {
+        match MockServer::builder().start().await {
+            Ok(server) => server,
+            Err(error) => panic!("failed to start the SCIM mock server: {error}"),
+        }
+    }
+
+    /// Returns a builder to configure a server before starting it.
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::default()
+    }
+
+    /// Returns the SCIM base URL of the default directory, such as
+    /// `http://127.0.0.1:PORT/scim/directory/<id>`.
+    pub fn base_url(&self) -> String {
+        self.app.directory_base(self.identity.directory_id)
+    }
+
+    /// Returns the scheme, host and port of the server, such as
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> &str {
+        &self.app.public_url
+    }
+
+    /// Returns the socket address the server listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Returns the default directory's API key.
+    pub fn token(&self) -> &str {
+        &self.identity.token
+    }
+
+    /// Returns the default directory's id.
+    pub fn directory_id(&self) -> Uuid {
+        self.identity.directory_id
+    }
+
+    /// Returns the organisation's id.
+    pub fn org_id(&self) -> Uuid {
+        self.identity.org_id
+    }
+
+    /// Returns the org API key, which opens the admin endpoints.
+    pub fn org_token(&self) -> &str {
+        &self.identity.org_token
+    }
+
+    /// Returns the audit log of the default organisation, oldest first.
+    pub fn audit_events(&self) -> Vec<crate::model::AuditEvent> {
+        let world = self.app.store.read();
+        world
+            .organisations
+            .get(&self.identity.org_id)
+            .map(|organisation| organisation.audit.events().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Returns every directory of the server with its key, the default first.
+    pub fn directories(&self) -> Vec<(Uuid, String)> {
+        let world = self.app.store.read();
+        let mut directories: Vec<(Uuid, String)> = world
+            .directories
+            .values()
+            .map(|directory| (directory.id, directory.api_key.clone()))
+            .collect();
+        directories.sort_by_key(|(id, _)| *id != self.identity.directory_id);
+        directories
+    }
+
+    /// Stops accepting connections and waits for requests in flight.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        // The accept loop sees the change and stops; connections still open
+        // are drained in the background by the same task.
+        let _ = self.shutdown.send(true);
+    }
+}

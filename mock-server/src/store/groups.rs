@@ -1,0 +1,235 @@
+//! The group rules: unique names across the organisation, no renames,
+//! members from this directory only, and site-group propagation failures.
+//!
+//! As with users, each function checks everything before it stores
+//! anything, so a rejected request changes nothing.
+
+use http::StatusCode;
+use indexmap::IndexSet;
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+use super::{fold, Directory, World};
+use crate::clock;
+use crate::error::ScimError;
+use crate::model::{normalize, GroupRecord};
+use crate::patch::{self, PatchOperation};
+use crate::schema::GROUP_RESOURCE;
+
+/// The text Atlassian returns when a PATCH names a member it cannot find.
+pub(crate) const MISSING_RESOURCE: &str = "The directory, group, or user does not exist";
+
+/// Returns the 404 for a group id that this directory does not have.
+pub(crate) fn group_not_found(id: &str) -> ScimError {
+    ScimError::not_found(format!(
+        "Resource [GROUP] with id [{id}] was not found in this directory: it never existed or was deleted. List groups to find the current id."
+    ))
+}
+
+/// Creates a group with the given id from a POST body.
+pub(crate) fn create_group(world: &mut World, directory_id: Uuid, id: Uuid, body: &Map<String, Value>) -> Result<Uuid, ScimError> {
+    let attributes = normalize(body, &GROUP_RESOURCE)?;
+    let display_name = required_display_name(&attributes)?;
+    let name_key = fold(&display_name);
+
+    let org_id = world
+        .directories
+        .get(&directory_id)
+        .map(|directory| directory.org_id)
+        .ok_or_else(|| ScimError::not_found(format!("Directory {directory_id} does not exist.")))?;
+    let taken_elsewhere = world.other_directory_has_group(org_id, directory_id, &name_key);
+
+    let (directory, organisation) = world
+        .directory_and_organisation_mut(directory_id)
+        .ok_or_else(|| ScimError::not_found(format!("Directory {directory_id} does not exist.")))?;
+
+    if directory.group(&id).is_some() {
+        return Err(ScimError::uniqueness(format!("Resource [GROUP]: with id[{id}] already exists.")));
+    }
+    let taken_in_directory = directory.group_id_by_name(&name_key).is_some();
+    let taken_in_organisation = organisation.org_groups.contains_key(&name_key) || taken_elsewhere;
+    if taken_in_directory || taken_in_organisation {
+        return Err(ScimError::uniqueness("Resource [GROUP]: with displayName already exists."));
+    }
+
+    let members = member_ids(directory, &attributes, |value| {
+        ScimError::invalid_value(format!(
+            "Member \"{value}\" is not a user of this directory: send the id of a user created through this directory's /Users endpoint."
+        ))
+    })?;
+
+    let now = clock::now();
+    let group = GroupRecord {
+        id,
+        seq: directory.next_seq(),
+        display_name: display_name.clone(),
+        external_id: attributes.get("externalId").and_then(Value::as_str).map(str::to_owned),
+        members,
+        created: now,
+        last_modified: now,
+    };
+
+    organisation.audit.record(
+        "group_created",
+        Some(directory_id),
+        json!({"groupId": id, "displayName": display_name}),
+    );
+    let failed_sites: Vec<String> = organisation
+        .sites_with_group(&name_key)
+        .into_iter()
+        .map(|site_group| site_group.site.clone())
+        .collect();
+    for site in failed_sites {
+        tracing::info!(group = %display_name, %site, "group not propagated: the site already has a group of this name");
+        organisation.audit.record(
+            "group_propagation_failed",
+            Some(directory_id),
+            json!({
+                "groupId": id,
+                "displayName": display_name,
+                "site": site,
+                "reason": format!("The site {site} already has a group named {display_name}, so the SCIM group was not propagated to it."),
+            }),
+        );
+    }
+
+    directory.put_group(group);
+    Ok(id)
+}
+
+/// Replaces a group's externalId and members with a PUT body.
+pub(crate) fn replace_group(world: &mut World, directory_id: Uuid, id: Uuid, body: &Map<String, Value>) -> Result<(), ScimError> {
+    let attributes = normalize(body, &GROUP_RESOURCE)?;
+    let directory = directory_mut(world, directory_id)?;
+    let existing = directory.group(&id).ok_or_else(|| group_not_found(&id.to_string()))?;
+
+    let display_name = required_display_name(&attributes)?;
+    check_not_renamed(&existing.display_name, &display_name)?;
+
+    let members = member_ids(directory, &attributes, |value| {
+        ScimError::invalid_value(format!(
+            "Member \"{value}\" is not a user of this directory: send the id of a user created through this directory's /Users endpoint."
+        ))
+    })?;
+
+    let mut updated = existing.clone();
+    updated.external_id = attributes.get("externalId").and_then(Value::as_str).map(str::to_owned);
+    updated.members = members;
+    updated.last_modified = clock::now();
+    directory.put_group(updated);
+    Ok(())
+}
+
+/// Applies PATCH operations to a group, all or nothing.
+pub(crate) fn patch_group(world: &mut World, directory_id: Uuid, id: Uuid, operations: &[PatchOperation]) -> Result<(), ScimError> {
+    let directory = directory_mut(world, directory_id)?;
+    let existing = directory.group(&id).ok_or_else(|| group_not_found(&id.to_string()))?;
+
+    let mut view = group_view(existing);
+    patch::apply(&mut view, operations, &GROUP_RESOURCE)?;
+    let attributes = normalize(&view, &GROUP_RESOURCE)?;
+
+    let display_name = required_display_name(&attributes)?;
+    check_not_renamed(&existing.display_name, &display_name)?;
+
+    let members = member_ids(directory, &attributes, |value| {
+        ScimError::not_found(format!(
+            "{MISSING_RESOURCE}: no user with id \"{value}\" in this directory."
+        ))
+    })?;
+
+    let mut updated = existing.clone();
+    updated.external_id = attributes.get("externalId").and_then(Value::as_str).map(str::to_owned);
+    updated.members = members;
+    updated.last_modified = clock::now();
+    directory.put_group(updated);
+    Ok(())
+}
+
+/// Deletes a group; its members lose the membership.
+pub(crate) fn delete_group(world: &mut World, directory_id: Uuid, id: Uuid) -> Result<(), ScimError> {
+    let (directory, organisation) = world
+        .directory_and_organisation_mut(directory_id)
+        .ok_or_else(|| ScimError::not_found(format!("Directory {directory_id} does not exist.")))?;
+    let group = directory.remove_group(&id).ok_or_else(|| group_not_found(&id.to_string()))?;
+    organisation.audit.record(
+        "group_deleted",
+        Some(directory_id),
+        json!({"groupId": id, "displayName": group.display_name}),
+    );
+    Ok(())
+}
+
+/// Returns the writable attributes of a group, as the PATCH engine edits them.
+fn group_view(group: &GroupRecord) -> Map<String, Value> {
+    let mut view = Map::new();
+    view.insert("displayName".to_owned(), Value::String(group.display_name.clone()));
+    if let Some(external_id) = &group.external_id {
+        view.insert("externalId".to_owned(), Value::String(external_id.clone()));
+    }
+    let members = group
+        .members
+        .iter()
+        .map(|member| json!({"value": member.to_string()}))
+        .collect();
+    view.insert("members".to_owned(), Value::Array(members));
+    view
+}
+
+fn directory_mut(world: &mut World, directory_id: Uuid) -> Result<&mut Directory, ScimError> {
+    world
+        .directories
+        .get_mut(&directory_id)
+        .ok_or_else(|| ScimError::not_found(format!("Directory {directory_id} does not exist.")))
+}
+
+fn required_display_name(attributes: &Map<String, Value>) -> Result<String, ScimError> {
+    let name = attributes.get("displayName").and_then(Value::as_str).unwrap_or_default();
+    if name.trim().is_empty() {
+        return Err(ScimError::invalid_value(
+            "Attribute 'displayName' is required and must not be empty: send the group's name.",
+        ));
+    }
+    if let Some(character) = name.chars().find(|character| character.is_control()) {
+        return Err(ScimError::invalid_value(format!(
+            "Attribute 'displayName' contains the control character U+{:04X}: remove it from {name:?}.",
+            u32::from(character)
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+/// Rejects a change of `displayName`, which Atlassian does not support
+/// because its products key permissions on group names.
+fn check_not_renamed(current: &str, requested: &str) -> Result<(), ScimError> {
+    if current == requested {
+        return Ok(());
+    }
+    Err(ScimError::new(
+        StatusCode::BAD_REQUEST,
+        Some(crate::error::ScimType::Mutability),
+        format!(
+            "Renaming groups is not supported: displayName is \"{current}\" and cannot become \"{requested}\". Create a group with the new name, move the members, then delete the old group."
+        ),
+    ))
+}
+
+/// Resolves the `members` of a cleaned group body to user ids of this
+/// directory; `unknown` builds the error for a value that is not one.
+fn member_ids(
+    directory: &Directory,
+    attributes: &Map<String, Value>,
+    unknown: impl Fn(&str) -> ScimError,
+) -> Result<IndexSet<Uuid>, ScimError> {
+    let mut members = IndexSet::new();
+    let elements = attributes.get("members").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    for element in elements {
+        let value = element.get("value").and_then(Value::as_str).unwrap_or_default();
+        let user_id = Uuid::parse_str(value)
+            .ok()
+            .filter(|user_id| directory.user(user_id).is_some())
+            .ok_or_else(|| unknown(value))?;
+        members.insert(user_id);
+    }
+    Ok(members)
+}
