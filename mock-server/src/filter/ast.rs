@@ -96,12 +96,12 @@ impl CompareOp {
             .find(|op| op.as_str().eq_ignore_ascii_case(keyword))
     }
 
-    /// Whether the operator orders values (`gt`, `lt`, `ge`, `le`).
+    /// Returns whether the operator orders values (`gt`, `lt`, `ge`, `le`).
     pub fn is_ordering(self) -> bool {
         matches!(self, CompareOp::Gt | CompareOp::Lt | CompareOp::Ge | CompareOp::Le)
     }
 
-    /// Whether the operator matches part of a string (`co`, `sw`, `ew`).
+    /// Returns whether the operator matches part of a string (`co`, `sw`, `ew`).
     pub fn is_substring(self) -> bool {
         matches!(self, CompareOp::Co | CompareOp::Sw | CompareOp::Ew)
     }
@@ -166,7 +166,10 @@ pub enum Filter {
     /// The form `emails[type eq "work"].value eq "x"` is read as
     /// `emails[type eq "work" and value eq "x"]`, which matches the same
     /// resources.
-    ValuePath { path: AttrPath, filter: Box<Filter> },
+    ValuePath {
+        path: AttrPath,
+        filter: Box<Filter>,
+    },
 }
 
 impl Filter {
@@ -250,7 +253,10 @@ mod tests {
             name: "name".into(),
             sub_attr: Some("givenName".into()),
         };
-        assert_eq!(path.to_string(), "urn:ietf:params:scim:schemas:core:2.0:User:name.givenName");
+        assert_eq!(
+            path.to_string(),
+            "urn:ietf:params:scim:schemas:core:2.0:User:name.givenName"
+        );
     }
 
     #[test]
@@ -272,10 +278,7 @@ mod tests {
         let a = compare("a", CompareOp::Eq, CompValue::Bool(true));
         let b = compare("b", CompareOp::Eq, CompValue::Null);
         let c = compare("c", CompareOp::Gt, CompValue::Number(5.into()));
-        let filter = Filter::And(
-            Box::new(Filter::Or(Box::new(a), Box::new(b))),
-            Box::new(c),
-        );
+        let filter = Filter::And(Box::new(Filter::Or(Box::new(a), Box::new(b))), Box::new(c));
         assert_eq!(filter.to_string(), "(a eq true or b eq null) and c gt 5");
     }
 
@@ -284,10 +287,7 @@ mod tests {
         let a = Filter::Present(AttrPath::simple("a"));
         let b = Filter::Present(AttrPath::simple("b"));
         let c = Filter::Present(AttrPath::simple("c"));
-        let filter = Filter::And(
-            Box::new(a),
-            Box::new(Filter::And(Box::new(b), Box::new(c))),
-        );
+        let filter = Filter::And(Box::new(a), Box::new(Filter::And(Box::new(b), Box::new(c))));
         assert_eq!(filter.to_string(), "a pr and (b pr and c pr)");
     }
 

@@ -10,7 +10,7 @@ use std::fmt;
 pub struct FilterError {
     /// Zero-based offset in characters (not bytes) from the start of the input.
     pub position: usize,
-    /// What was expected or what is wrong, without the position.
+    /// The problem, such as `expected a value after "eq"`, without the position.
     pub message: String,
     /// The text at `position`: `Some("")` at the end of the input, and `None`
     /// when the message already shows the offending text.
@@ -42,7 +42,10 @@ mod tests {
             message: "expected a comparison operator".into(),
             found: Some("equals".into()),
         };
-        assert_eq!(error.to_string(), r#"expected a comparison operator at character 9, found "equals""#);
+        assert_eq!(
+            error.to_string(),
+            r#"expected a comparison operator at character 9, found "equals""#
+        );
     }
 
     #[test]
@@ -52,7 +55,10 @@ mod tests {
             message: "expected a value".into(),
             found: Some(String::new()),
         };
-        assert_eq!(error.to_string(), "expected a value at character 3, found the end of the input");
+        assert_eq!(
+            error.to_string(),
+            "expected a value at character 3, found the end of the input"
+        );
     }
 
     #[test]

@@ -101,7 +101,7 @@ fn push_values<'v, 'a>(value: &'v Value, attribute: Option<&'a Attribute>, found
     }
 }
 
-/// The elements of an array, or the value itself.
+/// Returns the elements of an array, or the value itself.
 fn values_of(value: &Value) -> &[Value] {
     match value {
         Value::Array(items) => items,
@@ -117,7 +117,10 @@ fn compare(found: &[Found<'_, '_>], op: CompareOp, expected: &CompValue) -> bool
         (CompareOp::Ne, CompValue::Null) => !scalars.is_empty(),
         (_, CompValue::Null) => false,
         (CompareOp::Ne, _) => {
-            scalars.is_empty() || scalars.iter().any(|scalar| !compare_one(scalar, CompareOp::Eq, expected))
+            scalars.is_empty()
+                || scalars
+                    .iter()
+                    .any(|scalar| !compare_one(scalar, CompareOp::Eq, expected))
         }
         _ => scalars.iter().any(|scalar| compare_one(scalar, op, expected)),
     }
@@ -137,33 +140,33 @@ fn scalar_of<'v, 'a>(found: &Found<'v, 'a>) -> Option<Found<'v, 'a>> {
 
 fn compare_one(found: &Found<'_, '_>, op: CompareOp, expected: &CompValue) -> bool {
     match (found.value, expected) {
-        (Value::String(actual), CompValue::String(wanted)) => {
+        (Value::String(actual), CompValue::String(literal)) => {
             let case_exact = found.attribute.is_some_and(|attribute| attribute.case_exact);
             if case_exact {
-                compare_strings(actual, wanted, op)
+                compare_strings(actual, literal, op)
             } else {
-                compare_strings(&actual.to_lowercase(), &wanted.to_lowercase(), op)
+                compare_strings(&actual.to_lowercase(), &literal.to_lowercase(), op)
             }
         }
-        (Value::Number(actual), CompValue::Number(wanted)) => {
-            compare_numbers(actual, wanted).is_some_and(|ordering| ordering_matches(op, ordering))
+        (Value::Number(actual), CompValue::Number(literal)) => {
+            compare_numbers(actual, literal).is_some_and(|ordering| ordering_matches(op, ordering))
         }
-        (Value::Bool(actual), CompValue::Bool(wanted)) => op == CompareOp::Eq && actual == wanted,
+        (Value::Bool(actual), CompValue::Bool(literal)) => op == CompareOp::Eq && actual == literal,
         _ => false,
     }
 }
 
-fn compare_strings(actual: &str, wanted: &str, op: CompareOp) -> bool {
+fn compare_strings(actual: &str, literal: &str, op: CompareOp) -> bool {
     match op {
-        CompareOp::Co => actual.contains(wanted),
-        CompareOp::Sw => actual.starts_with(wanted),
-        CompareOp::Ew => actual.ends_with(wanted),
-        _ => ordering_matches(op, actual.cmp(wanted)),
+        CompareOp::Co => actual.contains(literal),
+        CompareOp::Sw => actual.starts_with(literal),
+        CompareOp::Ew => actual.ends_with(literal),
+        _ => ordering_matches(op, actual.cmp(literal)),
     }
 }
 
 /// Compares integers exactly and other numbers as 64-bit floats.
-fn compare_numbers(actual: &serde_json::Number, wanted: &serde_json::Number) -> Option<Ordering> {
+fn compare_numbers(actual: &serde_json::Number, literal: &serde_json::Number) -> Option<Ordering> {
     fn as_integer(number: &serde_json::Number) -> Option<i128> {
         number
             .as_i64()
@@ -171,9 +174,9 @@ fn compare_numbers(actual: &serde_json::Number, wanted: &serde_json::Number) -> 
             .or_else(|| number.as_u64().map(i128::from))
     }
 
-    match (as_integer(actual), as_integer(wanted)) {
-        (Some(actual), Some(wanted)) => Some(actual.cmp(&wanted)),
-        _ => actual.as_f64()?.partial_cmp(&wanted.as_f64()?),
+    match (as_integer(actual), as_integer(literal)) {
+        (Some(actual), Some(literal)) => Some(actual.cmp(&literal)),
+        _ => actual.as_f64()?.partial_cmp(&literal.as_f64()?),
     }
 }
 
@@ -205,8 +208,8 @@ fn is_core_urn(urn: &str) -> bool {
         .any(|core| core.eq_ignore_ascii_case(urn))
 }
 
-/// The attribute definitions of the extension schema `urn`, or none when the
-/// schema tables do not list it.
+/// Returns the attribute definitions of the extension schema `urn`, or none
+/// when the schema tables do not list it.
 fn extension_attributes(urn: &str) -> &'static [Attribute] {
     USER_RESOURCE
         .schemas()
@@ -223,4 +226,231 @@ fn get_ignore_case<'v>(object: &'v Map<String, Value>, name: &str) -> Option<&'v
             .find(|(key, _)| key.eq_ignore_ascii_case(name))
             .map(|(_, value)| value)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::parse;
+    use super::*;
+    use crate::schema::{GROUP_SCHEMA, USER_SCHEMA};
+
+    fn user() -> Value {
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "id": "2819c223-7f76-453a-919d-413861904646",
+            "externalId": "Ext-42",
+            "userName": "Barbara.Jensen@example.com",
+            "name": {"givenName": "Barbara", "familyName": "Jensen"},
+            "title": "",
+            "active": true,
+            "emails": [
+                {"value": "bjensen@example.com", "type": "work", "primary": true},
+                {"value": "babs@jensen.org", "type": "home"}
+            ],
+            "groups": [],
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Tour Operations"},
+            "meta": {"lastModified": "2024-05-01T10:00:00.000000Z", "version": 3}
+        })
+    }
+
+    fn user_matches(filter: &str) -> bool {
+        let parsed = parse(filter).unwrap_or_else(|error| panic!("{filter:?}: {error}"));
+        parsed.matches(&user(), USER_SCHEMA.attributes)
+    }
+
+    #[test]
+    fn eq_ignores_case_of_user_name() {
+        assert!(user_matches(r#"userName eq "barbara.jensen@EXAMPLE.com""#));
+    }
+
+    #[test]
+    fn eq_on_case_exact_external_id() {
+        assert!(user_matches(r#"externalId eq "Ext-42""#));
+        assert!(!user_matches(r#"externalId eq "ext-42""#));
+    }
+
+    #[test]
+    fn attribute_names_ignore_case() {
+        assert!(user_matches(r#"USERNAME sw "barbara""#));
+        assert!(user_matches(r#"Name.GIVENNAME eq "barbara""#));
+    }
+
+    #[test]
+    fn json_keys_ignore_case() {
+        let element = json!({"UserName": "a"});
+        let filter = parse(r#"userName eq "a""#).expect("valid filter");
+        assert!(filter.matches(&element, USER_SCHEMA.attributes));
+    }
+
+    #[test]
+    fn substring_operators() {
+        assert!(user_matches(r#"userName co "JENSEN""#));
+        assert!(user_matches(r#"userName sw "barbara.""#));
+        assert!(user_matches(r#"userName ew ".COM""#));
+        assert!(!user_matches(r#"userName ew "example""#));
+    }
+
+    #[test]
+    fn multi_valued_compares_value_sub_attribute() {
+        assert!(user_matches(r#"emails co "jensen.org""#));
+        assert!(user_matches(r#"emails.value eq "BABS@jensen.org""#));
+        assert!(!user_matches(r#"emails co "nowhere""#));
+    }
+
+    #[test]
+    fn value_path_needs_one_element() {
+        assert!(user_matches(r#"emails[type eq "work" and value co "@example.com"]"#));
+        assert!(!user_matches(r#"emails[type eq "home" and value co "@example.com"]"#));
+    }
+
+    #[test]
+    fn value_path_with_sub_attribute_comparison() {
+        assert!(user_matches(r#"emails[type eq "home"].value ew "jensen.org""#));
+        assert!(!user_matches(r#"emails[type eq "work"].value ew "jensen.org""#));
+    }
+
+    #[test]
+    fn boolean_comparisons() {
+        assert!(user_matches("active eq true"));
+        assert!(!user_matches("active eq false"));
+        assert!(user_matches("active ne false"));
+        assert!(user_matches("emails[primary eq true]"));
+    }
+
+    #[test]
+    fn boolean_does_not_equal_string() {
+        assert!(!user_matches(r#"active eq "true""#));
+    }
+
+    #[test]
+    fn present_rules() {
+        assert!(user_matches("userName pr"));
+        assert!(user_matches("name pr"));
+        assert!(!user_matches("title pr"));
+        assert!(!user_matches("nickName pr"));
+        assert!(!user_matches("groups pr"));
+        assert!(user_matches("emails.type pr"));
+    }
+
+    #[test]
+    fn null_comparisons() {
+        assert!(user_matches("nickName eq null"));
+        assert!(!user_matches("userName eq null"));
+        assert!(user_matches("userName ne null"));
+        assert!(!user_matches("nickName ne null"));
+    }
+
+    #[test]
+    fn ne_matches_missing_attribute() {
+        assert!(user_matches(r#"nickName ne "x""#));
+        assert!(!user_matches(r#"userName ne "barbara.jensen@example.com""#));
+    }
+
+    #[test]
+    fn ne_on_multi_valued() {
+        assert!(user_matches(r#"emails.type ne "work""#));
+        assert!(!user_matches(r#"emails[type eq "work"].type ne "work""#));
+    }
+
+    #[test]
+    fn ordering_on_timestamps() {
+        assert!(user_matches(r#"meta.lastModified gt "2024-01-01T00:00:00Z""#));
+        assert!(!user_matches(r#"meta.lastModified lt "2024-01-01T00:00:00Z""#));
+        assert!(user_matches(r#"meta.lastModified ge "2024-05-01T10:00:00.000000Z""#));
+        assert!(user_matches(r#"meta.lastModified le "2024-05-01T10:00:00.000000Z""#));
+    }
+
+    #[test]
+    fn ordering_on_numbers() {
+        assert!(user_matches("meta.version gt 2"));
+        assert!(user_matches("meta.version ge 3.0"));
+        assert!(!user_matches("meta.version lt 3"));
+        assert!(user_matches("meta.version eq 3"));
+        assert!(!user_matches(r#"meta.version eq "3""#));
+    }
+
+    #[test]
+    fn huge_integers_compare_exactly() {
+        let element = json!({"n": u64::MAX});
+        let filter = parse("n gt 9223372036854775807").expect("valid filter");
+        assert!(filter.matches(&element, &[]));
+    }
+
+    #[test]
+    fn logic_operators() {
+        assert!(user_matches(r#"userName sw "b" and active eq true"#));
+        assert!(user_matches(r#"userName sw "x" or active eq true"#));
+        assert!(!user_matches("not (active eq true)"));
+        assert!(user_matches(
+            r#"not (userName sw "x") and (title pr or name.givenName pr)"#
+        ));
+    }
+
+    #[test]
+    fn core_urn_reads_top_level() {
+        assert!(user_matches(
+            r#"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "barbara""#
+        ));
+    }
+
+    #[test]
+    fn extension_urn_reads_extension_object() {
+        assert!(user_matches(
+            r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "tour operations""#
+        ));
+        assert!(!user_matches(r#"urn:example:unknown:1.0:department pr"#));
+    }
+
+    #[test]
+    fn missing_extension_does_not_read_core() {
+        let element = json!({"department": "Sales"});
+        let filter =
+            parse("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department pr").expect("valid filter");
+        assert!(!filter.matches(&element, USER_SCHEMA.attributes));
+    }
+
+    #[test]
+    fn element_with_sub_attribute_definitions() {
+        let emails = USER_SCHEMA.attribute("emails").expect("emails");
+        let filter = parse(r#"type eq "WORK""#).expect("valid filter");
+        assert!(filter.matches(&json!({"type": "work"}), emails.sub_attributes));
+    }
+
+    #[test]
+    fn member_value_is_case_exact() {
+        let members = GROUP_SCHEMA.attribute("members").expect("members");
+        let filter = parse(r#"value eq "ABC""#).expect("valid filter");
+        assert!(!filter.matches(&json!({"value": "abc"}), members.sub_attributes));
+        assert!(filter.matches(&json!({"value": "ABC"}), members.sub_attributes));
+    }
+
+    #[test]
+    fn unknown_attribute_ignores_case() {
+        let filter = parse(r#"color eq "RED""#).expect("valid filter");
+        assert!(filter.matches(&json!({"color": "red"}), &[]));
+    }
+
+    #[test]
+    fn non_object_element_never_matches() {
+        let filter = parse("a pr").expect("valid filter");
+        for element in [json!(null), json!("a"), json!([{"a": 1}]), json!(1)] {
+            assert!(!filter.matches(&element, &[]), "{element}");
+        }
+    }
+
+    #[test]
+    fn non_ascii_and_escapes_match_exactly() {
+        let element = json!({"displayName": "Zoë \"Z\" (東京) \\ 😀"});
+        let filter = parse(r#"displayName eq "Zo\u00eb \"Z\" (東京) \\ \ud83d\ude00""#).expect("valid filter");
+        assert!(filter.matches(&element, USER_SCHEMA.attributes));
+    }
+
+    #[test]
+    fn case_insensitive_non_ascii() {
+        let element = json!({"displayName": "ÉCOLE"});
+        let filter = parse(r#"displayName eq "école""#).expect("valid filter");
+        assert!(filter.matches(&element, USER_SCHEMA.attributes));
+    }
 }

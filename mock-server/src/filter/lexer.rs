@@ -10,7 +10,7 @@ use super::FilterError;
 /// The maximum number of characters of offending text quoted in an error.
 const MAX_FOUND_CHARS: usize = 40;
 
-/// Whether `c` can appear in an attribute path, a keyword or a URN.
+/// Returns whether `c` can appear in an attribute path, a keyword or a URN.
 pub(super) fn is_word_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':' | '.' | '$')
 }
@@ -27,7 +27,7 @@ impl<'a> Cursor<'a> {
         Cursor { input, pos: 0 }
     }
 
-    /// The byte offset of the next character.
+    /// Returns the byte offset of the next character.
     pub(super) fn pos(&self) -> usize {
         self.pos
     }
@@ -112,7 +112,8 @@ impl<'a> Cursor<'a> {
         self.input[..at].chars().count()
     }
 
-    /// The token at byte offset `at`, shortened, for the `found` part of an error.
+    /// Returns the token at byte offset `at`, shortened, for the `found` part
+    /// of an error.
     fn text_at(&self, at: usize) -> String {
         let rest = &self.input[at..];
         let Some(first) = rest.chars().next() else {
@@ -127,9 +128,7 @@ impl<'a> Cursor<'a> {
             &rest[..end]
         } else if first == '"' {
             // Quote the string up to its closing quote, or all that is left.
-            let end = rest[1..]
-                .find('"')
-                .map_or(rest.len(), |index| index + 2);
+            let end = rest[1..].find('"').map_or(rest.len(), |index| index + 2);
             &rest[..end]
         } else {
             &rest[..first.len_utf8()]
@@ -187,12 +186,10 @@ impl<'a> Cursor<'a> {
             Some('r') => '\r',
             Some('t') => '\t',
             Some('u') => return self.scan_unicode_escape(backslash),
-            _ => {
-                return Err(self.error_at_char(
-                    at,
-                    "expected an escape sequence (\\\", \\\\, \\/, \\b, \\f, \\n, \\r, \\t or \\uXXXX) after the backslash",
-                ))
-            }
+            _ => return Err(self.error_at_char(
+                at,
+                "expected an escape sequence (\\\", \\\\, \\/, \\b, \\f, \\n, \\r, \\t or \\uXXXX) after the backslash",
+            )),
         };
         Ok(decoded)
     }
@@ -204,7 +201,9 @@ impl<'a> Cursor<'a> {
         if (0xDC00..=0xDFFF).contains(&unit) {
             return Err(self.error_without_found(
                 backslash,
-                format!("invalid escape \\u{unit:04X}: a low surrogate must follow a high surrogate (\\uD800 to \\uDBFF)"),
+                format!(
+                    "invalid escape \\u{unit:04X}: a low surrogate must follow a high surrogate (\\uD800 to \\uDBFF)"
+                ),
             ));
         }
 
@@ -213,7 +212,9 @@ impl<'a> Cursor<'a> {
             if !self.input[self.pos..].starts_with("\\u") {
                 return Err(self.error(
                     low_at,
-                    format!("expected a low surrogate escape (\\uDC00 to \\uDFFF) after the high surrogate \\u{unit:04X}"),
+                    format!(
+                        "expected a low surrogate escape (\\uDC00 to \\uDFFF) after the high surrogate \\u{unit:04X}"
+                    ),
                 ));
             }
             self.pos += 2;
@@ -222,7 +223,9 @@ impl<'a> Cursor<'a> {
             if !(0xDC00..=0xDFFF).contains(&low) {
                 return Err(self.error(
                     low_at,
-                    format!("expected a low surrogate escape (\\uDC00 to \\uDFFF) after the high surrogate \\u{unit:04X}"),
+                    format!(
+                        "expected a low surrogate escape (\\uDC00 to \\uDFFF) after the high surrogate \\u{unit:04X}"
+                    ),
                 ));
             }
             0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)

@@ -16,3 +16,6 @@ mod parser;
 pub use ast::{AttrPath, CompValue, CompareOp, Filter, PatchPath};
 pub use error::FilterError;
 pub use parser::{parse, parse_patch_path, MAX_NESTING, MAX_TERMS};
+
+#[cfg(test)]
+mod tests;

@@ -32,9 +32,10 @@ const OPERATOR_LIST: &str = "eq, ne, co, sw, ew, gt, lt, ge, le, pr";
 /// # Errors
 ///
 /// Returns a [`FilterError`] that names the character where the input stops
-/// following the grammar, for example on an unterminated string, unbalanced
+/// following the grammar. Examples are an unterminated string, unbalanced
 /// parentheses, a missing value, `pr` with a value, `gt` with `true` or
-/// `null`, trailing text, or nesting deeper than [`MAX_NESTING`].
+/// `null`, and trailing text. Nesting deeper than [`MAX_NESTING`] and more
+/// than [`MAX_TERMS`] comparisons are errors too.
 pub fn parse(input: &str) -> Result<Filter, FilterError> {
     let mut parser = Parser::new(input);
 
@@ -79,11 +80,7 @@ pub fn parse_patch_path(input: &str) -> Result<PatchPath, FilterError> {
 
     parser.cursor.skip_whitespace();
     if parser.cursor.at_end() {
-        return Ok(PatchPath {
-            attr,
-            filter,
-            sub_attr,
-        });
+        return Ok(PatchPath { attr, filter, sub_attr });
     }
 
     let at = parser.cursor.pos();
@@ -216,10 +213,7 @@ impl<'a> Parser<'a> {
         if CompareOp::from_keyword(next).is_some() || next.eq_ignore_ascii_case("pr") {
             return Ok(None);
         }
-        Err(self.cursor.error(
-            self.cursor.pos(),
-            "expected \"(\" after \"not\", as in not (title pr)",
-        ))
+        Err(self.cursor.error(self.cursor.pos(), "expected \"(\" after \"not\""))
     }
 
     /// Parses `attrPath pr`, `attrPath op value`, `attrPath[filter]` or
@@ -278,10 +272,9 @@ impl<'a> Parser<'a> {
         let word = self.cursor.peek_word();
 
         if !had_space || word.is_empty() {
-            return Err(self.cursor.error(
-                op_at,
-                format!("expected a comparison operator ({OPERATOR_LIST})"),
-            ));
+            return Err(self
+                .cursor
+                .error(op_at, format!("expected a comparison operator ({OPERATOR_LIST})")));
         }
 
         if word.eq_ignore_ascii_case("pr") {
@@ -292,17 +285,18 @@ impl<'a> Parser<'a> {
         }
 
         let Some(op) = CompareOp::from_keyword(word) else {
-            return Err(self.cursor.error(
-                op_at,
-                format!("expected a comparison operator ({OPERATOR_LIST})"),
-            ));
+            return Err(self
+                .cursor
+                .error(op_at, format!("expected a comparison operator ({OPERATOR_LIST})")));
         };
         self.cursor.take_word();
 
         let had_space = self.cursor.skip_whitespace();
         let value_at = self.cursor.pos();
         if !had_space && !self.cursor.at_end() {
-            return Err(self.cursor.error(value_at, format!("expected a space after \"{word}\"")));
+            return Err(self
+                .cursor
+                .error(value_at, format!("expected a space after \"{word}\"")));
         }
 
         let value = self.parse_value(word)?;
@@ -412,10 +406,9 @@ impl<'a> Parser<'a> {
         let word = self.cursor.take_word();
 
         if word.is_empty() {
-            return Err(self.cursor.error(
-                start,
-                "expected an attribute path such as userName or name.givenName",
-            ));
+            return Err(self
+                .cursor
+                .error(start, "expected an attribute path such as userName or name.givenName"));
         }
 
         // Words contain only ASCII characters, so byte offsets within `word`
@@ -526,8 +519,8 @@ impl<'a> Parser<'a> {
 
         if self.cursor.at_end() {
             let message = match group {
-                Group::Parens => format!("expected \")\" to close the \"(\" at character {open_char}"),
-                Group::Brackets => format!("expected \"]\" to close the \"[\" at character {open_char}"),
+                Group::Parens => format!("expected \")\" (the \"(\" at character {open_char} is not closed)"),
+                Group::Brackets => format!("expected \"]\" (the \"[\" at character {open_char} is not closed)"),
                 Group::Top => "expected the end of the filter".to_string(),
             };
             return self.cursor.error(at, message);
@@ -565,10 +558,9 @@ impl<'a> Parser<'a> {
     fn count_term(&mut self, at: usize) -> Result<(), FilterError> {
         self.terms += 1;
         if self.terms > MAX_TERMS {
-            return Err(self.cursor.error_without_found(
-                at,
-                format!("filter has more than {MAX_TERMS} comparisons"),
-            ));
+            return Err(self
+                .cursor
+                .error_without_found(at, format!("filter has more than {MAX_TERMS} comparisons")));
         }
         Ok(())
     }
@@ -677,10 +669,7 @@ mod tests {
 
     #[test]
     fn not_binds_tighter_than_and() {
-        assert_eq!(
-            parse_ok("not (a pr) and b pr"),
-            and(not(present("a")), present("b"))
-        );
+        assert_eq!(parse_ok("not (a pr) and b pr"), and(not(present("a")), present("b")));
     }
 
     #[test]
@@ -722,7 +711,10 @@ mod tests {
                 },
             )),
         };
-        assert_eq!(parse_ok(r#"emails[type eq "work" and value co "@example.com"]"#), expected);
+        assert_eq!(
+            parse_ok(r#"emails[type eq "work" and value co "@example.com"]"#),
+            expected
+        );
     }
 
     #[test]
@@ -792,7 +784,10 @@ mod tests {
         else {
             panic!("expected pr");
         };
-        assert_eq!(path.urn.as_deref(), Some("urn:scim:schemas:extension:atlassian-custom:1.0:Attributes"));
+        assert_eq!(
+            path.urn.as_deref(),
+            Some("urn:scim:schemas:extension:atlassian-custom:1.0:Attributes")
+        );
         assert_eq!(path.name, "basedIn");
     }
 
@@ -815,7 +810,10 @@ mod tests {
     fn numbers() {
         assert_eq!(value_of("n eq 0"), CompValue::Number(0.into()));
         assert_eq!(value_of("n eq -12"), CompValue::Number((-12).into()));
-        assert_eq!(value_of("n gt 18446744073709551615"), CompValue::Number(u64::MAX.into()));
+        assert_eq!(
+            value_of("n gt 18446744073709551615"),
+            CompValue::Number(u64::MAX.into())
+        );
         let Some(float) = serde_json::Number::from_f64(1500.0) else {
             panic!("finite float");
         };
@@ -840,7 +838,10 @@ mod tests {
 
     #[test]
     fn non_ascii_kept() {
-        assert_eq!(value_of("title eq \"Zoë 東京 😀 ( ) [ ]\""), string("Zoë 東京 😀 ( ) [ ]"));
+        assert_eq!(
+            value_of("title eq \"Zoë 東京 😀 ( ) [ ]\""),
+            string("Zoë 東京 😀 ( ) [ ]")
+        );
     }
 
     #[test]
@@ -899,7 +900,10 @@ mod tests {
     #[test]
     fn unclosed_parenthesis() {
         let error = parse_err("(a pr and (b pr)");
-        assert_eq!(error.to_string(), r#"expected ")" to close the "(" at character 0 at character 16, found the end of the input"#);
+        assert_eq!(
+            error.to_string(),
+            r#"expected ")" (the "(" at character 0 is not closed) at character 16, found the end of the input"#
+        );
     }
 
     #[test]
@@ -1094,7 +1098,16 @@ mod tests {
 
     #[test]
     fn malformed_numbers() {
-        for input in ["n eq 01", "n eq 1.", "n eq -", "n eq 1e", "n eq .5", "n eq 1.2.3", "n eq 12abc", "n eq +1"] {
+        for input in [
+            "n eq 01",
+            "n eq 1.",
+            "n eq -",
+            "n eq 1e",
+            "n eq .5",
+            "n eq 1.2.3",
+            "n eq 12abc",
+            "n eq +1",
+        ] {
             let error = parse_err(input);
             assert_eq!(error.position, 5, "{input}: {error}");
         }

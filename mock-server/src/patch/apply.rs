@@ -27,11 +27,12 @@ use crate::schema::{ResourceType, Schema};
 /// # Errors
 ///
 /// Returns 400 with a detail that starts with the operation index, such as
-/// `Operations[2] (replace of path 'active'): ...`:
+/// `Operations[2] (replace of path 'active'): ...`. The `scimType` is
 /// `invalidPath` for a path naming an unknown attribute or with a shape that
-/// does not fit it, `mutability` for a read-only attribute, `invalidValue`
-/// for a value of the wrong type, and `noTarget` for a `remove` without a
-/// path or a value filter that matches nothing and cannot create an element.
+/// does not fit it, and `mutability` for a read-only attribute. It is
+/// `invalidValue` for a value of the wrong type. It is `noTarget` for a
+/// `remove` without a path, and for a value filter that matches nothing and
+/// cannot describe an element to create.
 pub fn apply(
     resource: &mut Map<String, Value>,
     operations: &[PatchOperation],
@@ -176,7 +177,7 @@ fn apply_schema_object(
         return apply_to_extension(resource, op, schema, Some(field), resource_type, context);
     }
 
-    // The core schema URN as a key holds core attributes.
+    // The value of the core schema URN key contains core attributes.
     match field {
         Value::Object(fields) => apply_fields(resource, op, fields, Some(schema), resource_type, context),
         Value::Null => Ok(()),
@@ -243,8 +244,9 @@ fn apply_to_attribute(
     Ok(())
 }
 
-/// Returns the object that holds the target attribute: the resource for a
-/// core attribute, or the extension object under its URN, created if missing.
+/// Returns the object that contains the target attribute: the resource for
+/// a core attribute, or the extension object under its URN, created if
+/// missing.
 pub(super) fn container<'r>(
     resource: &'r mut Map<String, Value>,
     target: &AttributeTarget<'_>,
@@ -255,7 +257,7 @@ pub(super) fn container<'r>(
     }
 }
 
-/// Returns the object that holds the target attribute if it exists.
+/// Returns the object that contains the target attribute, if it exists.
 pub(super) fn existing_container<'r>(
     resource: &'r mut Map<String, Value>,
     target: &AttributeTarget<'_>,

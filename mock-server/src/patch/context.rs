@@ -60,7 +60,10 @@ mod tests {
             path: Some(&path),
         };
         let error = context.invalid_value("bad.");
-        assert_eq!(error.detail, r#"Operations[2] (replace of path 'emails[type eq "work"].value'): bad."#);
+        assert_eq!(
+            error.detail,
+            r#"Operations[2] (replace of path 'emails[type eq "work"].value'): bad."#
+        );
         assert_eq!(error.scim_type, Some(ScimType::InvalidValue));
     }
 

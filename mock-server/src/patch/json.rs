@@ -44,7 +44,7 @@ pub(super) fn insert(object: &mut Map<String, Value>, name: &str, value: Value) 
 }
 
 /// Returns the object stored under `name`, first storing an empty one when
-/// the key is missing or holds something else.
+/// the key is missing or contains another type.
 pub(super) fn object_entry<'m>(object: &'m mut Map<String, Value>, name: &str) -> &'m mut Map<String, Value> {
     let slot = canonical_slot(object, name);
     if !slot.is_object() {
@@ -57,7 +57,7 @@ pub(super) fn object_entry<'m>(object: &'m mut Map<String, Value>, name: &str) -
 }
 
 /// Returns the array stored under `name`, first storing an empty one when
-/// the key is missing or holds something else.
+/// the key is missing or contains another type.
 pub(super) fn array_entry<'m>(object: &'m mut Map<String, Value>, name: &str) -> &'m mut Vec<Value> {
     let slot = canonical_slot(object, name);
     if !slot.is_array() {
@@ -90,7 +90,7 @@ pub(super) fn merge(object: &mut Map<String, Value>, fields: Map<String, Value>)
     }
 }
 
-/// Whether an element's `primary` sub-attribute is `true`.
+/// Returns whether an element's `primary` sub-attribute is `true`.
 pub(super) fn is_primary(element: &Value) -> bool {
     element
         .as_object()

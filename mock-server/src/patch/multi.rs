@@ -47,7 +47,8 @@ pub(super) fn apply(
 
     // An empty list is the same as an unset attribute, which the server omits.
     if let Some(holder) = existing_container(resource, target) {
-        let is_empty = matches!(json::get(holder, target.attribute.name), Some(Value::Array(items)) if items.is_empty());
+        let is_empty =
+            matches!(json::get(holder, target.attribute.name), Some(Value::Array(items)) if items.is_empty());
         if is_empty {
             json::remove(holder, target.attribute.name);
         }
@@ -136,7 +137,7 @@ fn remove_listed(
     let listed = coerce_elements(attribute, &label, value).map_err(|detail| context.invalid_value(&detail))?;
 
     if let Some(Value::Array(list)) = json::get_mut(holder, attribute.name) {
-        list.retain(|element| !listed.iter().any(|wanted| is_listed(attribute, wanted, element)));
+        list.retain(|element| !listed.iter().any(|entry| is_listed(attribute, entry, element)));
     }
     Ok(())
 }
@@ -165,7 +166,7 @@ fn remove_selected(resource: &mut Map<String, Value>, target: &AttributeTarget<'
     }
 }
 
-/// How `write_selected` changes each selected element.
+/// The change `write_selected` makes to each selected element.
 #[derive(Debug)]
 enum Change {
     /// Set one sub-attribute.
@@ -190,13 +191,18 @@ fn write_selected(
     let invalid_value = |detail: String| context.invalid_value(&detail);
 
     let change = match (target.sub_attribute, op) {
-        (Some(sub_attribute), _) => Change::SetSub(sub_attribute, coerce_scalar(sub_attribute, &label, value).map_err(invalid_value)?),
+        (Some(sub_attribute), _) => Change::SetSub(
+            sub_attribute,
+            coerce_scalar(sub_attribute, &label, value).map_err(invalid_value)?,
+        ),
         (None, PatchOpKind::Add) => Change::Merge(coerce_complex(attribute, &label, value).map_err(invalid_value)?),
         (None, _) => Change::Replace(coerce_element(attribute, &label, value).map_err(invalid_value)?),
     };
 
     let list = json::array_entry(container(resource, target), attribute.name);
-    let mut written: Vec<usize> = (0..list.len()).filter(|&index| is_selected(target, &list[index])).collect();
+    let mut written: Vec<usize> = (0..list.len())
+        .filter(|&index| is_selected(target, &list[index]))
+        .collect();
 
     if written.is_empty() {
         let element = new_element(target, change, context)?;
@@ -259,8 +265,9 @@ fn new_element(
                 continue;
             }
             let sub_label = format!("{}.{}", target.attribute_label(), sub_attribute.name);
-            let checked = coerce_scalar(sub_attribute, &sub_label, &literal.to_json())
-                .map_err(|detail| context.invalid_value(&format!("the value filter cannot create an element: {detail}")))?;
+            let checked = coerce_scalar(sub_attribute, &sub_label, &literal.to_json()).map_err(|detail| {
+                context.invalid_value(&format!("the value filter cannot create an element: {detail}"))
+            })?;
             json::insert(&mut element, sub_attribute.name, checked);
         }
     }
@@ -301,8 +308,8 @@ fn collect_equalities<'f>(filter: &'f Filter, equalities: &mut Vec<(&'f str, &'f
     }
 }
 
-/// Whether the target's filter selects `element`; without a filter, every
-/// element is selected.
+/// Returns whether the target's filter selects `element`. Without a filter,
+/// every element is selected.
 fn is_selected(target: &AttributeTarget<'_>, element: &Value) -> bool {
     target
         .filter
@@ -316,28 +323,34 @@ fn position_of_same(list: &[Value], attribute: &Attribute, element: &Value) -> O
         return list.iter().position(|existing| existing == element);
     }
 
-    let member_id = |member: &Value| member.as_object().and_then(|object| json::get(object, "value")).cloned();
-    let wanted = member_id(element)?;
-    list.iter().position(|existing| member_id(existing).as_ref() == Some(&wanted))
+    let member_id = |member: &Value| {
+        member
+            .as_object()
+            .and_then(|object| json::get(object, "value"))
+            .cloned()
+    };
+    let new_id = member_id(element)?;
+    list.iter()
+        .position(|existing| member_id(existing).as_ref() == Some(&new_id))
 }
 
-/// Whether the stored `element` has every sub-attribute that `wanted` gives,
-/// with equal values. Strings compare ignoring case unless the sub-attribute
-/// is `caseExact`.
-fn is_listed(attribute: &Attribute, wanted: &Value, element: &Value) -> bool {
-    let (Some(wanted), Some(element)) = (wanted.as_object(), element.as_object()) else {
-        return wanted == element;
+/// Returns whether the stored `element` has every sub-attribute that
+/// `listed` gives, with equal values. Strings compare ignoring case unless
+/// the sub-attribute is `caseExact`.
+fn is_listed(attribute: &Attribute, listed: &Value, element: &Value) -> bool {
+    let (Some(listed), Some(element)) = (listed.as_object(), element.as_object()) else {
+        return listed == element;
     };
 
-    wanted.iter().all(|(name, wanted_value)| {
+    listed.iter().all(|(name, listed_value)| {
         let case_exact = attribute
             .sub_attribute(name)
             .is_some_and(|sub_attribute| sub_attribute.case_exact);
-        match (json::get(element, name), wanted_value) {
-            (Some(Value::String(actual)), Value::String(wanted)) if !case_exact => {
-                actual.to_lowercase() == wanted.to_lowercase()
+        match (json::get(element, name), listed_value) {
+            (Some(Value::String(actual)), Value::String(listed)) if !case_exact => {
+                actual.to_lowercase() == listed.to_lowercase()
             }
-            (Some(actual), wanted) => actual == wanted,
+            (Some(actual), listed) => actual == listed,
             (None, _) => false,
         }
     })

@@ -64,12 +64,13 @@ pub struct PatchOperation {
 ///
 /// # Errors
 ///
-/// Returns 400 with a detail that names the operation index:
-/// `invalidSyntax` for a body that is not an object, a `schemas` without the
-/// PatchOp URN, missing or empty operations, an operation that is not an
-/// object and a missing or unknown `op`; `invalidPath` for a `path` that is
-/// not a string or does not parse; `invalidValue` for an `add` or `replace`
-/// without `value`; and `noTarget` for a `remove` without `path`.
+/// Returns 400 with a detail that names the operation index. The
+/// `scimType` is `invalidSyntax` for a body that is not an object, a
+/// `schemas` without the PatchOp URN, missing or empty operations, an
+/// operation that is not an object, and a missing or unknown `op`. It is
+/// `invalidPath` for a `path` that is not a string or does not parse,
+/// `invalidValue` for an `add` or `replace` without `value`, and `noTarget`
+/// for a `remove` without `path`.
 pub fn parse_request(body: &Value) -> Result<Vec<PatchOperation>, ScimError> {
     let Value::Object(fields) = body else {
         return Err(ScimError::invalid_syntax(format!(
@@ -174,12 +175,10 @@ fn parse_operation(location: &str, item: &Value) -> Result<PatchOperation, ScimE
                  \"name.givenName\" or \"emails[type eq \\\"work\\\"].value\"."
             ))
         })?),
-        Some(other) => {
-            return Err(ScimError::invalid_path(format!(
-                "{location}.path must be a string such as \"displayName\" or \"members[value eq \\\"<id>\\\"]\", found {}.",
-                describe(other)
-            )))
-        }
+        Some(other) => return Err(ScimError::invalid_path(format!(
+            "{location}.path must be a string such as \"displayName\" or \"members[value eq \\\"<id>\\\"]\", found {}.",
+            describe(other)
+        ))),
     };
 
     let value = json::get(fields, "value").cloned();
@@ -202,7 +201,7 @@ fn parse_operation(location: &str, item: &Value) -> Result<PatchOperation, ScimE
     Ok(PatchOperation { op, path, value })
 }
 
-/// The JSON text of `value`, shortened for an error message.
+/// Returns the JSON text of `value`, shortened for an error message.
 fn excerpt(value: &Value) -> String {
     const MAX_CHARS: usize = 120;
 
@@ -212,4 +211,223 @@ fn excerpt(value: &Value) -> String {
     }
     let start: String = text.chars().take(MAX_CHARS).collect();
     format!("{start}...")
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn parse_ok(body: Value) -> Vec<PatchOperation> {
+        match parse_request(&body) {
+            Ok(operations) => operations,
+            Err(error) => panic!("{body} should parse: {}", error.detail),
+        }
+    }
+
+    fn parse_err(body: Value) -> ScimError {
+        match parse_request(&body) {
+            Ok(operations) => panic!("{body} should fail, parsed {operations:?}"),
+            Err(error) => error,
+        }
+    }
+
+    fn patch_body(operations: Value) -> Value {
+        json!({"schemas": [PATCH_OP_URN], "Operations": operations})
+    }
+
+    #[test]
+    fn op_names_any_case() {
+        for (name, kind) in [
+            ("Add", PatchOpKind::Add),
+            ("REPLACE", PatchOpKind::Replace),
+            ("remove", PatchOpKind::Remove),
+        ] {
+            let operations = parse_ok(patch_body(json!([{"op": name, "path": "title", "value": "x"}])));
+            assert_eq!(operations[0].op, kind, "{name}");
+        }
+    }
+
+    #[test]
+    fn lower_case_operations_key() {
+        let operations =
+            parse_ok(json!({"schemas": [PATCH_OP_URN], "operations": [{"op": "add", "path": "title", "value": "x"}]}));
+        assert_eq!(operations.len(), 1);
+    }
+
+    #[test]
+    fn schemas_may_be_missing() {
+        let operations = parse_ok(json!({"Operations": [{"op": "replace", "value": {"active": false}}]}));
+        assert_eq!(operations[0].path, None);
+        assert_eq!(operations[0].value, Some(json!({"active": false})));
+    }
+
+    #[test]
+    fn path_is_parsed() {
+        let operations = parse_ok(patch_body(
+            json!([{"op": "remove", "path": "members[value eq \"u1\"]"}]),
+        ));
+        let Some(path) = &operations[0].path else {
+            panic!("path expected");
+        };
+        assert_eq!(path.attr.name, "members");
+        assert!(path.filter.is_some());
+    }
+
+    #[test]
+    fn null_path_counts_as_none() {
+        let operations = parse_ok(patch_body(
+            json!([{"op": "add", "path": null, "value": {"title": "x"}}]),
+        ));
+        assert_eq!(operations[0].path, None);
+    }
+
+    #[test]
+    fn member_keys_ignore_case() {
+        let operations = parse_ok(patch_body(json!([{"OP": "add", "Path": "title", "VALUE": "x"}])));
+        assert_eq!(operations[0].value, Some(json!("x")));
+    }
+
+    #[test]
+    fn replace_with_null_value() {
+        let operations = parse_ok(patch_body(json!([{"op": "replace", "path": "title", "value": null}])));
+        assert_eq!(operations[0].value, Some(Value::Null));
+    }
+
+    #[test]
+    fn remove_with_value() {
+        let operations = parse_ok(patch_body(
+            json!([{"op": "Remove", "path": "members", "value": [{"value": "u1"}]}]),
+        ));
+        assert_eq!(operations[0].value, Some(json!([{"value": "u1"}])));
+    }
+
+    #[test]
+    fn body_not_object() {
+        let error = parse_err(json!([1]));
+        assert_eq!(error.scim_type, Some(ScimType::InvalidSyntax));
+        assert!(error.detail.contains("found an array"), "{}", error.detail);
+    }
+
+    #[test]
+    fn schemas_without_patch_op() {
+        let error = parse_err(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "Operations": []}));
+        assert_eq!(error.scim_type, Some(ScimType::InvalidSyntax));
+        assert!(error.detail.contains(PATCH_OP_URN), "{}", error.detail);
+    }
+
+    #[test]
+    fn schemas_not_array() {
+        let error = parse_err(json!({"schemas": PATCH_OP_URN, "Operations": [{"op": "add", "path": "a", "value": 1}]}));
+        assert_eq!(error.scim_type, Some(ScimType::InvalidSyntax));
+    }
+
+    #[test]
+    fn missing_operations() {
+        let error = parse_err(json!({"schemas": [PATCH_OP_URN]}));
+        assert_eq!(error.scim_type, Some(ScimType::InvalidSyntax));
+        assert!(error.detail.contains("no \"Operations\""), "{}", error.detail);
+    }
+
+    #[test]
+    fn operations_not_array() {
+        let error = parse_err(json!({"Operations": {"op": "add"}}));
+        assert_eq!(error.scim_type, Some(ScimType::InvalidSyntax));
+        assert!(error.detail.contains("found an object"), "{}", error.detail);
+    }
+
+    #[test]
+    fn empty_operations() {
+        let error = parse_err(patch_body(json!([])));
+        assert_eq!(error.scim_type, Some(ScimType::InvalidSyntax));
+        assert!(error.detail.contains("empty"), "{}", error.detail);
+    }
+
+    #[test]
+    fn two_operations_keys() {
+        let error = parse_err(json!({"Operations": [], "operations": []}));
+        assert!(error.detail.contains("more than one"), "{}", error.detail);
+    }
+
+    #[test]
+    fn operation_not_object() {
+        let error = parse_err(patch_body(json!([{"op": "add", "path": "a", "value": 1}, "add"])));
+        assert_eq!(error.scim_type, Some(ScimType::InvalidSyntax));
+        assert!(
+            error.detail.starts_with("Operations[1] must be an object"),
+            "{}",
+            error.detail
+        );
+    }
+
+    #[test]
+    fn unknown_op() {
+        let error = parse_err(patch_body(json!([{"op": "move", "path": "title", "value": "x"}])));
+        assert_eq!(error.scim_type, Some(ScimType::InvalidSyntax));
+        assert_eq!(
+            error.detail,
+            "Operations[0].op \"move\" is not a PATCH operation. Use \"add\", \"remove\" or \"replace\"."
+        );
+    }
+
+    #[test]
+    fn missing_op() {
+        let error = parse_err(patch_body(json!([{"path": "title", "value": "x"}])));
+        assert!(error.detail.contains("has no \"op\""), "{}", error.detail);
+    }
+
+    #[test]
+    fn op_not_string() {
+        let error = parse_err(patch_body(json!([{"op": 1, "path": "title", "value": "x"}])));
+        assert_eq!(error.scim_type, Some(ScimType::InvalidSyntax));
+        assert!(error.detail.contains("found the number 1"), "{}", error.detail);
+    }
+
+    #[test]
+    fn path_does_not_parse() {
+        let error = parse_err(patch_body(json!([{"op": "remove", "path": "emails[type eq \"work\""}])));
+        assert_eq!(error.scim_type, Some(ScimType::InvalidPath));
+        assert!(error.detail.contains("Operations[0].path"), "{}", error.detail);
+        assert!(error.detail.contains("is not closed"), "{}", error.detail);
+    }
+
+    #[test]
+    fn path_not_string() {
+        let error = parse_err(patch_body(json!([{"op": "remove", "path": ["title"]}])));
+        assert_eq!(error.scim_type, Some(ScimType::InvalidPath));
+    }
+
+    #[test]
+    fn empty_path() {
+        let error = parse_err(patch_body(json!([{"op": "remove", "path": ""}])));
+        assert_eq!(error.scim_type, Some(ScimType::InvalidPath));
+    }
+
+    #[test]
+    fn add_without_value() {
+        let error = parse_err(patch_body(json!([{"op": "add", "path": "title"}])));
+        assert_eq!(error.scim_type, Some(ScimType::InvalidValue));
+        assert!(
+            error.detail.contains("Operations[0] (add) has no \"value\""),
+            "{}",
+            error.detail
+        );
+    }
+
+    #[test]
+    fn remove_without_path() {
+        let error = parse_err(patch_body(json!([{"op": "remove", "value": {"title": "x"}}])));
+        assert_eq!(error.scim_type, Some(ScimType::NoTarget));
+    }
+
+    #[test]
+    fn error_names_later_index() {
+        let error = parse_err(patch_body(json!([
+            {"op": "add", "path": "title", "value": "x"},
+            {"op": "add", "path": "title", "value": "x"},
+            {"op": "jump"}
+        ])));
+        assert!(error.detail.starts_with("Operations[2]"), "{}", error.detail);
+    }
 }

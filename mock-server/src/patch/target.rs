@@ -21,7 +21,7 @@ pub(super) enum Target<'p> {
 /// by a value filter and a sub-attribute.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct AttributeTarget<'p> {
-    /// The extension that holds the attribute under its URN key, or `None`
+    /// The extension that contains the attribute under its URN key, or `None`
     /// for a core attribute at the top level.
     pub extension: Option<&'static Schema>,
     pub attribute: &'static Attribute,
@@ -33,7 +33,7 @@ pub(super) struct AttributeTarget<'p> {
 }
 
 impl AttributeTarget<'_> {
-    /// The canonical attribute name for messages, such as `emails` or
+    /// Returns the canonical attribute name for messages, such as `emails` or
     /// `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`.
     pub fn attribute_label(&self) -> String {
         match self.extension {
@@ -42,7 +42,7 @@ impl AttributeTarget<'_> {
         }
     }
 
-    /// The attribute label with the sub-attribute, such as `name.givenName`.
+    /// Returns the attribute label with the sub-attribute, such as `name.givenName`.
     pub fn label(&self) -> String {
         match self.sub_attribute {
             Some(sub_attribute) => format!("{}.{}", self.attribute_label(), sub_attribute.name),
@@ -51,8 +51,8 @@ impl AttributeTarget<'_> {
     }
 }
 
-/// Why a path does not resolve. Each variant carries a sentence that names
-/// the offending part and the fix.
+/// The reason a path does not resolve. Each variant carries a sentence that
+/// names the offending part and the fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Unresolved {
     /// The path names an attribute, sub-attribute or schema the resource type
@@ -79,7 +79,12 @@ pub(super) fn resolve<'p>(path: &'p PatchPath, resource_type: &ResourceType) -> 
     };
 
     let Some(attribute) = schema.attribute(&attr_path.name) else {
-        return Err(unknown_attribute(&attr_path.name, schema, extension.is_some(), resource_type));
+        return Err(unknown_attribute(
+            &attr_path.name,
+            schema,
+            extension.is_some(),
+            resource_type,
+        ));
     };
 
     let sub_attr_name = match (&attr_path.sub_attr, &path.filter, &path.sub_attr) {
@@ -237,7 +242,7 @@ fn check_filter_names(filter: &Filter, attribute: &Attribute) -> Result<(), Unre
     }
 }
 
-/// The sub-attribute names of `attribute`, joined for a message.
+/// Returns the sub-attribute names of `attribute`, joined for a message.
 pub(super) fn sub_attribute_names(attribute: &Attribute) -> String {
     let names: Vec<&str> = attribute
         .sub_attributes
@@ -314,7 +319,10 @@ mod tests {
 
     #[test]
     fn filter_then_sub_attribute() {
-        assert_eq!(resolve_user(r#"emails[type eq "work"].value"#), Ok("emails.value".into()));
+        assert_eq!(
+            resolve_user(r#"emails[type eq "work"].value"#),
+            Ok("emails.value".into())
+        );
     }
 
     #[test]

@@ -138,7 +138,7 @@ pub(super) fn coerce_elements(attribute: &Attribute, label: &str, value: &Value)
     Ok(elements)
 }
 
-/// Whether `attribute` is a group's `members`, whose elements are identified
+/// Returns whether `attribute` is a group's `members`, whose elements are identified
 /// by their `value` alone: adding a member that is present changes nothing.
 pub(super) fn is_member_list(attribute: &Attribute) -> bool {
     attribute.name == "members"
@@ -166,7 +166,14 @@ mod tests {
     #[test]
     fn boolean_rejects_other_strings() {
         let active = user_attribute("active");
-        for bad in [json!("yes"), json!("1"), json!(""), json!(1), json!([true]), json!({"x": 1})] {
+        for bad in [
+            json!("yes"),
+            json!("1"),
+            json!(""),
+            json!(1),
+            json!([true]),
+            json!({"x": 1}),
+        ] {
             let detail = coerce_scalar(active, "active", &bad).expect_err("not a boolean");
             assert!(detail.contains("\"active\" is a boolean"), "{detail}");
         }
@@ -183,13 +190,20 @@ mod tests {
     fn string_rejects_number() {
         let title = user_attribute("title");
         let detail = coerce_scalar(title, "title", &json!(5)).expect_err("not a string");
-        assert_eq!(detail, "\"title\" expects a string, found the number 5; send the value as a JSON string");
+        assert_eq!(
+            detail,
+            "\"title\" expects a string, found the number 5; send the value as a JSON string"
+        );
     }
 
     #[test]
     fn complex_drops_unknown_and_read_only() {
         let members = GROUP_SCHEMA.attribute("members").expect("members");
-        let cleaned = coerce_complex(members, "members[0]", &json!({"VALUE": "u1", "display": "x", "bogus": 1}));
+        let cleaned = coerce_complex(
+            members,
+            "members[0]",
+            &json!({"VALUE": "u1", "display": "x", "bogus": 1}),
+        );
         assert_eq!(cleaned.map(Value::Object), Ok(json!({"value": "u1"})));
     }
 
