@@ -1,4 +1,4 @@
-//! The `scim-conformance` command line: `run` and `list`.
+//! The `scim-conformance` command line: `run`, `list` and `props`.
 //!
 //! Each subcommand is a variant of [`Command`] with its own argument struct
 //! and a `match` arm in [`execute`]; add a subcommand the same way.
@@ -56,6 +56,8 @@ pub enum Command {
     Run(RunArgs),
     /// List the scenarios, their profiles and tags, without contacting a server.
     List(ListArgs),
+    /// Run generated operation sequences against a server and compare it with a reference model.
+    Props(crate::props::cli::PropsArgs),
 }
 
 const RUN_AFTER_HELP: &str = "\
@@ -74,7 +76,7 @@ Examples:
   scim-conformance run --base-url https://api.atlassian.com/scim/directory/ID --token KEY \\
       --skip-tag writes";
 
-/// Which scenarios to consider.
+/// Filters that select scenarios.
 #[derive(Debug, Clone, Args)]
 pub struct Selection {
     /// Rules to check: `atlassian` (the behaviour reference) or `rfc7644` (the SCIM standard).
@@ -127,8 +129,8 @@ pub struct RunArgs {
 
     /// Compare each scenario's normalised responses with insta `.snap` files in DIR
     /// [default when given without DIR: fixtures/snapshots/<profile>]
-    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "")]
-    pub snapshots: Option<PathBuf>,
+    #[arg(long, value_name = "DIR", num_args = 0..=1)]
+    pub snapshots: Option<Option<PathBuf>>,
 
     /// Write the snapshots instead of comparing (implies --snapshots).
     #[arg(long)]
@@ -184,6 +186,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run_command(args).await,
         Command::List(args) => list_command(&args),
+        Command::Props(args) => crate::props::cli::run_command(args).await,
     }
 }
 
@@ -217,9 +220,9 @@ pub fn select(selection: &Selection) -> anyhow::Result<Vec<Scenario>> {
         .filter(|scenario| selection.names.is_empty() || selection.names.contains(&scenario.name))
         .filter(|scenario| {
             let tags = scenario.all_tags();
-            let wanted = selection.tags.is_empty() || selection.tags.iter().any(|tag| tags.contains(tag));
-            let unwanted = selection.skip_tags.iter().any(|tag| tags.contains(tag));
-            wanted && !unwanted
+            let included = selection.tags.is_empty() || selection.tags.iter().any(|tag| tags.contains(tag));
+            let excluded = selection.skip_tags.iter().any(|tag| tags.contains(tag));
+            included && !excluded
         })
         .collect();
     if selected.is_empty() {
@@ -238,7 +241,7 @@ async fn run_command(args: RunArgs) -> anyhow::Result<ExitCode> {
         (None, false) => None,
         (dir, _) => {
             let dir = match dir {
-                Some(dir) if !dir.as_os_str().is_empty() => dir.clone(),
+                Some(Some(dir)) => dir.clone(),
                 _ => default_snapshot_dir(&scenarios_dir(&args.selection), profile),
             };
             Some(SnapshotStore {
@@ -261,7 +264,7 @@ async fn run_command(args: RunArgs) -> anyhow::Result<ExitCode> {
     };
 
     let cancel = Cancel::new();
-    let interrupt = tokio::spawn(stop_on_ctrl_c(cancel.clone()));
+    let interrupt = stop_on_ctrl_c(cancel.clone());
     let progress = console::Progress::new();
     let outcome = runner::run(&scenarios, &config, &cancel, &progress).await;
     interrupt.abort();
@@ -295,15 +298,57 @@ pub fn default_snapshot_dir(scenarios: &Path, profile: Profile) -> PathBuf {
 }
 
 /// Sets `cancel` on the first Ctrl-C, and exits at once on the second.
-async fn stop_on_ctrl_c(cancel: Cancel) {
-    if tokio::signal::ctrl_c().await.is_err() {
-        return;
+///
+/// On Unix the SIGINT handler is installed before this returns, so even a
+/// Ctrl-C before the first request is handled. Elsewhere the handler is
+/// installed when the returned task first runs.
+fn stop_on_ctrl_c(cancel: Cancel) -> tokio::task::JoinHandle<()> {
+    let mut interrupts = Interrupts::install();
+    tokio::spawn(async move {
+        if !interrupts.next().await {
+            return;
+        }
+        eprintln!("\ninterrupted: starting no new scenarios, running cleanup (press Ctrl-C again to quit without it)");
+        cancel.cancel();
+        if interrupts.next().await {
+            eprintln!("interrupted again: quitting without cleanup; leftovers keep this run's name prefix");
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        }
+    })
+}
+
+/// A stream of Ctrl-C events.
+struct Interrupts {
+    #[cfg(unix)]
+    stream: Option<tokio::signal::unix::Signal>,
+}
+
+impl Interrupts {
+    fn install() -> Self {
+        #[cfg(unix)]
+        {
+            let stream = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) {
+                Ok(stream) => Some(stream),
+                Err(error) => {
+                    tracing::warn!(%error, "failed to install the SIGINT handler; Ctrl-C will stop the run without cleanup");
+                    None
+                }
+            };
+            Interrupts { stream }
+        }
+        #[cfg(not(unix))]
+        Interrupts {}
     }
-    eprintln!("\ninterrupted: starting no new scenarios, running cleanup (press Ctrl-C again to quit without it)");
-    cancel.cancel();
-    if tokio::signal::ctrl_c().await.is_ok() {
-        eprintln!("interrupted again: quitting without cleanup; leftovers keep this run's name prefix");
-        std::process::exit(i32::from(EXIT_INTERRUPTED));
+
+    /// Waits for the next Ctrl-C; returns false when no more can arrive.
+    async fn next(&mut self) -> bool {
+        #[cfg(unix)]
+        match self.stream.as_mut() {
+            Some(stream) => stream.recv().await.is_some(),
+            None => std::future::pending().await,
+        }
+        #[cfg(not(unix))]
+        tokio::signal::ctrl_c().await.is_ok()
     }
 }
 

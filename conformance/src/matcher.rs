@@ -260,18 +260,18 @@ fn parse_check(key: &str, item: &toml::Value) -> Result<Check, String> {
 }
 
 fn run_check(check: &Check, actual: Option<&Value>, vars: &Vars) -> Result<(), Mismatch> {
-    let shown = actual.map_or_else(|| "nothing (absent)".to_owned(), diff::short);
+    let actual_text = actual.map_or_else(|| "nothing (absent)".to_owned(), diff::short);
     let fail = |expected: String| {
         Err(Mismatch {
             expected,
-            actual: shown.clone(),
+            actual: actual_text.clone(),
             diff: None,
         })
     };
     let resolve = |value: &Value| {
         vars.substitute_json(value).map_err(|error| Mismatch {
             expected: format!("a value whose variables resolve ({error})"),
-            actual: shown.clone(),
+            actual: actual_text.clone(),
             diff: None,
         })
     };
@@ -283,10 +283,10 @@ fn run_check(check: &Check, actual: Option<&Value>, vars: &Vars) -> Result<(), M
                 Some(value) if *value == expected => Ok(()),
                 Some(value) if value.is_object() || value.is_array() => Err(Mismatch {
                     expected: diff::short(&expected),
-                    actual: shown.clone(),
+                    actual: actual_text.clone(),
                     diff: Some(diff::render(&expected, value)),
                 }),
-                Some(value) if value.to_string() == expected.to_string() => Ok(()),
+                Some(Value::Number(got)) if expected.as_f64().is_some() && got.as_f64() == expected.as_f64() => Ok(()),
                 Some(value) if JsonType::of(value) != JsonType::of(&expected) => fail(format!(
                     "{} ({}), got a value of type {}",
                     diff::short(&expected),
@@ -357,7 +357,7 @@ fn run_check(check: &Check, actual: Option<&Value>, vars: &Vars) -> Result<(), M
                 let got = length.map_or(String::new(), |n| format!(" (length {n})"));
                 Err(Mismatch {
                     expected: format!("{wording} {want}"),
-                    actual: format!("{shown}{got}"),
+                    actual: format!("{actual_text}{got}"),
                     diff: None,
                 })
             }
@@ -383,12 +383,12 @@ fn run_check(check: &Check, actual: Option<&Value>, vars: &Vars) -> Result<(), M
             }
             let pattern = escaped.substitute(pattern).map_err(|error| Mismatch {
                 expected: format!("a pattern whose variables resolve ({error})"),
-                actual: shown.clone(),
+                actual: actual_text.clone(),
                 diff: None,
             })?;
             let regex = Regex::new(&pattern).map_err(|error| Mismatch {
                 expected: format!("a valid pattern ({error})"),
-                actual: shown.clone(),
+                actual: actual_text.clone(),
                 diff: None,
             })?;
             match actual.and_then(Value::as_str) {
@@ -475,57 +475,64 @@ mod tests {
         vars
     }
 
-    fn holds(source: &str, actual: Option<Value>) -> bool {
+    fn matches(source: &str, actual: Option<Value>) -> bool {
         matcher(source).check(actual.as_ref(), &vars()).is_ok()
     }
 
     #[test]
     fn plain_value_means_equality() {
-        assert!(holds("true", Some(json!(true))));
-        assert!(!holds("true", Some(json!("true"))));
-        assert!(holds(r#""${run}-a""#, Some(json!("sc.1-a"))));
+        assert!(matches("true", Some(json!(true))));
+        assert!(!matches("true", Some(json!("true"))));
+        assert!(matches(r#""${run}-a""#, Some(json!("sc.1-a"))));
+    }
+
+    #[test]
+    fn integer_and_float_forms_compare_equal() {
+        assert!(matches("100", Some(json!(100.0))));
+        assert!(matches("1.5", Some(json!(1.5))));
+        assert!(!matches("100", Some(json!(101))));
     }
 
     #[test]
     fn presence_and_absence() {
-        assert!(holds("{ absent = true }", None));
-        assert!(!holds("{ absent = true }", Some(json!(null))));
-        assert!(!holds("{ present = true }", Some(json!(null))));
-        assert!(holds("{ present = false }", None));
-        assert!(holds("{ empty = true }", Some(json!([]))));
-        assert!(holds("{ empty = true }", None));
-        assert!(!holds("{ empty = false }", Some(json!(""))));
+        assert!(matches("{ absent = true }", None));
+        assert!(!matches("{ absent = true }", Some(json!(null))));
+        assert!(!matches("{ present = true }", Some(json!(null))));
+        assert!(matches("{ present = false }", None));
+        assert!(matches("{ empty = true }", Some(json!([]))));
+        assert!(matches("{ empty = true }", None));
+        assert!(!matches("{ empty = false }", Some(json!(""))));
     }
 
     #[test]
     fn lengths_and_bounds() {
-        assert!(holds("{ len = 2 }", Some(json!([1, 2]))));
-        assert!(!holds("{ len = 2 }", None));
-        assert!(holds("{ min_len = 1, max_len = 3 }", Some(json!("ab"))));
-        assert!(holds("{ min = 101 }", Some(json!(150))));
-        assert!(!holds("{ max = 100 }", Some(json!(101))));
+        assert!(matches("{ len = 2 }", Some(json!([1, 2]))));
+        assert!(!matches("{ len = 2 }", None));
+        assert!(matches("{ min_len = 1, max_len = 3 }", Some(json!("ab"))));
+        assert!(matches("{ min = 101 }", Some(json!(150))));
+        assert!(!matches("{ max = 100 }", Some(json!(101))));
     }
 
     #[test]
     fn regex_escapes_variable_values() {
-        assert!(holds(r#"{ regex = "^${run}-\\d$" }"#, Some(json!("sc.1-7"))));
-        assert!(!holds(r#"{ regex = "^${run}-\\d$" }"#, Some(json!("scX1-7"))));
+        assert!(matches(r#"{ regex = "^${run}-\\d$" }"#, Some(json!("sc.1-7"))));
+        assert!(!matches(r#"{ regex = "^${run}-\\d$" }"#, Some(json!("scX1-7"))));
     }
 
     #[test]
     fn contains_matches_object_subsets() {
         let members = Some(json!([{"value": "a", "display": "x"}, {"value": "b"}]));
-        assert!(holds(r#"{ contains = { value = "a" } }"#, members.clone()));
-        assert!(holds(r#"{ not_contains = { value = "c" } }"#, members.clone()));
-        assert!(!holds(r#"{ not_contains = { value = "b" } }"#, members));
-        assert!(holds(r#"{ not_contains = "x" }"#, None));
-        assert!(holds(r#"{ contains = "invalid filter" }"#, Some(json!("Resource [USER] invalid filter"))));
+        assert!(matches(r#"{ contains = { value = "a" } }"#, members.clone()));
+        assert!(matches(r#"{ not_contains = { value = "c" } }"#, members.clone()));
+        assert!(!matches(r#"{ not_contains = { value = "b" } }"#, members));
+        assert!(matches(r#"{ not_contains = "x" }"#, None));
+        assert!(matches(r#"{ contains = "invalid filter" }"#, Some(json!("Resource [USER] invalid filter"))));
     }
 
     #[test]
     fn one_of_and_ignore_case() {
-        assert!(holds(r#"{ one_of = ["a", "b"] }"#, Some(json!("b"))));
-        assert!(holds(r#"{ equals_ignore_case = "${run}-A" }"#, Some(json!("SC.1-a"))));
+        assert!(matches(r#"{ one_of = ["a", "b"] }"#, Some(json!("b"))));
+        assert!(matches(r#"{ equals_ignore_case = "${run}-A" }"#, Some(json!("SC.1-a"))));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! What a run found: per scenario, per step, per check. The reports render these.
+//! Results of a run, per scenario, per step and per check, which the reports render.
 
 use serde::Serialize;
 
@@ -6,7 +6,7 @@ use crate::client::SentRequest;
 use crate::scenario::Profile;
 use crate::snapshot::SnapshotOutcome;
 
-/// How a scenario ended.
+/// Final state of a scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -19,7 +19,7 @@ pub enum Outcome {
 /// One expectation that did not hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckFailure {
-    /// What was checked: `status`, a JSON path, `header Location`, `empty body`, `capture user_id`.
+    /// Name of the check: `status`, a JSON path, `header Location`, `body` or `capture user_id`.
     pub check: String,
     pub expected: String,
     pub actual: String,

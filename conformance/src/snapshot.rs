@@ -4,8 +4,8 @@
 //! normalised responses of the scenario's steps. Files are read back with
 //! [`insta::Snapshot::from_file`], so the format stays what insta and
 //! `cargo insta review` read. On drift, or when a snapshot is missing, the new
-//! text goes to `NAME.snap.new` beside it, which `cargo insta review` offers
-//! to accept; `--update-snapshots` writes `NAME.snap` directly instead.
+//! text goes to `NAME.snap.new` beside it, and `cargo insta review` offers to
+//! accept it. `--update-snapshots` writes `NAME.snap` directly instead.
 
 use std::path::{Path, PathBuf};
 
@@ -15,7 +15,7 @@ use similar::TextDiff;
 /// Lines of unified diff kept in a drift report.
 const DIFF_LINES: usize = 80;
 
-/// Where snapshots live and whether this run records them.
+/// Snapshot folder and whether this run records or compares.
 #[derive(Debug, Clone)]
 pub struct SnapshotStore {
     pub dir: PathBuf,

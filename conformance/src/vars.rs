@@ -156,10 +156,10 @@ fn parse(text: &str) -> Result<Vec<Piece<'_>>, VarError> {
     let mut consumed = 0;
     while let Some(start) = rest.find('$') {
         let after = &rest[start + 1..];
-        if after.starts_with("${") {
+        if let Some(escaped) = after.strip_prefix("${") {
             pieces.push(Piece::Text(&rest[..start]));
             pieces.push(Piece::Text("${"));
-            rest = &after[2..];
+            rest = escaped;
             consumed += start + 3;
             continue;
         }

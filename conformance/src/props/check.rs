@@ -9,9 +9,7 @@ use std::fmt;
 
 use serde_json::{json, Value};
 
-use super::model::{
-    Expected, ExpectedBody, ExpectedList, GroupKey, ListItem, Model, ScimTypeExpectation, UserKey,
-};
+use super::model::{Expected, ExpectedBody, ExpectedList, GroupKey, ListItem, Model, ScimTypeExpectation, UserKey};
 use super::names::Naming;
 use super::requests::{group_placeholder, user_placeholder, ENTERPRISE_SCHEMA, UNBOUND_ID};
 use super::rules::Rule;
@@ -89,12 +87,14 @@ impl IdMap {
     /// Returns the id of a user key, or a UUID no resource has when the key
     /// was never bound.
     pub fn user(&self, key: UserKey) -> String {
-        self.get(&user_placeholder(key)).unwrap_or_else(|| UNBOUND_ID.to_owned())
+        self.get(&user_placeholder(key))
+            .unwrap_or_else(|| UNBOUND_ID.to_owned())
     }
 
     /// Returns the id of a group key, like [`IdMap::user`].
     pub fn group(&self, key: GroupKey) -> String {
-        self.get(&group_placeholder(key)).unwrap_or_else(|| UNBOUND_ID.to_owned())
+        self.get(&group_placeholder(key))
+            .unwrap_or_else(|| UNBOUND_ID.to_owned())
     }
 }
 
@@ -156,7 +156,10 @@ pub fn user_view_of(resource: &Value) -> View {
         ("externalId", field(resource, &["externalId"]).clone()),
         ("name.givenName", field(resource, &["name", "givenName"]).clone()),
         ("displayName", field(resource, &["displayName"]).clone()),
-        ("enterprise.department", field(resource, &[ENTERPRISE_SCHEMA, "department"]).clone()),
+        (
+            "enterprise.department",
+            field(resource, &[ENTERPRISE_SCHEMA, "department"]).clone(),
+        ),
         ("groups[].value", groups),
         ("meta.resourceType", field(resource, &["meta", "resourceType"]).clone()),
     ])
@@ -179,7 +182,10 @@ pub fn user_view_expected(model: &Model, ids: &IdMap, naming: &Naming, key: User
         ("userName", json!(naming.user_name(fields.user_name))),
         ("emails[primary].value", json!(naming.email(fields.email))),
         ("active", json!(fields.active)),
-        ("externalId", optional(fields.external_id.map(|stem| naming.external_id(stem)))),
+        (
+            "externalId",
+            optional(fields.external_id.map(|stem| naming.external_id(stem))),
+        ),
         ("name.givenName", optional(fields.given_name.map(str::to_owned))),
         ("displayName", optional(fields.display_name.map(str::to_owned))),
         ("enterprise.department", optional(fields.department.map(str::to_owned))),
@@ -294,7 +300,7 @@ impl CheckContext<'_> {
     }
 }
 
-/// Fails when the server answered with a 5xx status.
+/// Fails when the response status is 5xx.
 pub fn check_no_server_error(context: &CheckContext<'_>, response: &ScimResponse) -> Result<(), Failure> {
     if response.status >= 500 {
         return Err(context.fail(
@@ -362,7 +368,11 @@ fn check_error_body(context: &CheckContext<'_>, expected: &Expected, response: &
         .as_array()
         .is_some_and(|items| items.iter().any(|item| item == ERROR_SCHEMA));
     if !has_schema {
-        return Err(context.fail(Rule::ErrorBody, format!("schemas containing {ERROR_SCHEMA}"), format!("schemas {schemas}")));
+        return Err(context.fail(
+            Rule::ErrorBody,
+            format!("schemas containing {ERROR_SCHEMA}"),
+            format!("schemas {schemas}"),
+        ));
     }
     let status = field(body, &["status"]);
     if status != &json!(expected.status.to_string()) {
@@ -382,7 +392,11 @@ fn check_error_body(context: &CheckContext<'_>, expected: &Expected, response: &
         return Err(context.fail(
             expected.rule,
             describe_expected_status(expected),
-            format!("{} with scimType {scim_type}: {}", response.status, body_excerpt(response)),
+            format!(
+                "{} with scimType {scim_type}: {}",
+                response.status,
+                body_excerpt(response)
+            ),
         ));
     }
     if let Some(fragment) = &expected.detail_contains {
@@ -399,14 +413,24 @@ fn check_error_body(context: &CheckContext<'_>, expected: &Expected, response: &
 }
 
 fn usize_field(body: &Value, name: &str) -> Option<usize> {
-    body.get(name).and_then(Value::as_u64).and_then(|n| usize::try_from(n).ok())
+    body.get(name)
+        .and_then(Value::as_u64)
+        .and_then(|n| usize::try_from(n).ok())
 }
 
 fn check_list(context: &CheckContext<'_>, rule: Rule, list: &ExpectedList, body: &Value) -> Result<(), Failure> {
     let schemas = field(body, &["schemas"]);
-    if !schemas.as_array().is_some_and(|items| items.iter().any(|item| item == LIST_SCHEMA)) {
-        return Err(context.fail(rule, format!("schemas containing {LIST_SCHEMA}"), format!("schemas {schemas}")));
+    if !schemas
+        .as_array()
+        .is_some_and(|items| items.iter().any(|item| item == LIST_SCHEMA))
+    {
+        return Err(context.fail(
+            rule,
+            format!("schemas containing {LIST_SCHEMA}"),
+            format!("schemas {schemas}"),
+        ));
     }
+
     let total = usize_field(body, "totalResults");
     if total != Some(list.total_results) {
         return Err(context.fail(
@@ -415,6 +439,7 @@ fn check_list(context: &CheckContext<'_>, rule: Rule, list: &ExpectedList, body:
             format!("totalResults {}", field(body, &["totalResults"])),
         ));
     }
+
     let start_index = usize_field(body, "startIndex");
     if start_index != Some(list.start_index) {
         return Err(context.fail(
@@ -423,6 +448,7 @@ fn check_list(context: &CheckContext<'_>, rule: Rule, list: &ExpectedList, body:
             format!("startIndex {}", field(body, &["startIndex"])),
         ));
     }
+
     let empty = Vec::new();
     let resources = match body.get("Resources") {
         Some(Value::Array(items)) => items,
@@ -435,6 +461,7 @@ fn check_list(context: &CheckContext<'_>, rule: Rule, list: &ExpectedList, body:
             ))
         }
     };
+
     let items_per_page = usize_field(body, "itemsPerPage");
     if items_per_page != Some(resources.len()) {
         return Err(context.fail(
@@ -443,6 +470,7 @@ fn check_list(context: &CheckContext<'_>, rule: Rule, list: &ExpectedList, body:
             format!("itemsPerPage {}", field(body, &["itemsPerPage"])),
         ));
     }
+
     let want_ids: Vec<String> = list.items.iter().map(|item| item_id(context.ids, *item)).collect();
     let got_ids: Vec<String> = resources
         .iter()
@@ -464,6 +492,7 @@ fn check_list(context: &CheckContext<'_>, rule: Rule, list: &ExpectedList, body:
             format!("ids {got_ids:?}"),
         ));
     }
+
     for (item, resource) in list.items.iter().zip(resources) {
         let (want, got) = match item {
             ListItem::User(key) => (
@@ -478,6 +507,7 @@ fn check_list(context: &CheckContext<'_>, rule: Rule, list: &ExpectedList, body:
         };
         compare_views(context, rule, &want, &got)?;
     }
+
     Ok(())
 }
 

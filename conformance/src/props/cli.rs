@@ -1,13 +1,14 @@
 //! The `props` subcommand: its arguments and its entry point.
 //!
-//! The CLI wires it in with `Props(PropsArgs)` in its subcommand enum and
-//! `props::cli::run_command(args).await` in its dispatch.
+//! `crate::cli` wires it in as the `Props` variant of its subcommand enum.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use super::model::DEFAULT_USER_LIMIT;
-use super::runner::{run, PropsConfig};
+use super::runner::{run, PropsConfig, PropsError};
+use crate::guard::is_loopback_url;
 
 /// Arguments of `scim-conformance props`.
 #[derive(Debug, Clone, clap::Args)]
@@ -101,9 +102,14 @@ impl PropsArgs {
 }
 
 /// Runs the properties, prints the summary, writes the requested reports,
-/// and returns whether every property held.
-pub async fn run_command(args: PropsArgs) -> anyhow::Result<bool> {
+/// and returns exit code 0 when every property held and 1 otherwise. An
+/// `Err` is a usage error, such as a non-loopback host without
+/// `--allow-writes`.
+pub async fn run_command(args: PropsArgs) -> anyhow::Result<ExitCode> {
     let config = args.to_config();
+    if !config.allow_writes && !is_loopback_url(&config.base_url) {
+        return Err(PropsError::NotLoopback(config.base_url).into());
+    }
     eprintln!(
         "running properties against {} with seed {} ({} cases, up to {} steps each)",
         config.base_url, config.seed, config.cases, config.max_steps
@@ -118,5 +124,9 @@ pub async fn run_command(args: PropsArgs) -> anyhow::Result<bool> {
         std::fs::write(path, report.to_junit())
             .map_err(|error| anyhow::anyhow!("failed to write the JUnit report to {}: {error}", path.display()))?;
     }
-    Ok(report.passed())
+    Ok(if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -78,9 +78,16 @@ async fn race(target: &Target, requests: Vec<ScimRequest>) -> Result<Vec<ScimRes
     }
     let mut responses: Vec<Option<ScimResponse>> = Vec::new();
     while let Some(joined) = tasks.join_next().await {
-        let (index, line, result) = joined
-            .map_err(|error| Failure::new(Rule::Reachable, "a racing request", "the task to finish", error.to_string()))?;
-        let response = result.map_err(|error| Failure::new(Rule::Reachable, line, "an HTTP response", error.to_string()))?;
+        let (index, line, result) = joined.map_err(|error| {
+            Failure::new(
+                Rule::Reachable,
+                "a racing request",
+                "the task to finish",
+                error.to_string(),
+            )
+        })?;
+        let response =
+            result.map_err(|error| Failure::new(Rule::Reachable, line, "an HTTP response", error.to_string()))?;
         if responses.len() <= index {
             responses.resize(index + 1, None);
         }
@@ -97,7 +104,12 @@ fn statuses(responses: &[ScimResponse]) -> Vec<u16> {
 /// winner's id.
 fn one_winner(request: &str, responses: &[ScimResponse]) -> Result<String, Failure> {
     if let Some(error) = responses.iter().find(|response| response.status >= 500) {
-        return Err(Failure::new(Rule::NoServerError, request, "a status below 500", format!("{} {}", error.status, body_excerpt(error))));
+        return Err(Failure::new(
+            Rule::NoServerError,
+            request,
+            "a status below 500",
+            format!("{} {}", error.status, body_excerpt(error)),
+        ));
     }
     let winners: Vec<&ScimResponse> = responses.iter().filter(|r| r.status == 201).collect();
     let losers_ok = responses.iter().filter(|r| r.status != 201).all(|r| {
@@ -125,7 +137,14 @@ fn one_winner(request: &str, responses: &[ScimResponse]) -> Result<String, Failu
         .and_then(|body| body.get("id"))
         .and_then(Value::as_str)
         .map(str::to_owned)
-        .ok_or_else(|| Failure::new(Rule::CreateReturnsResource, request, "an id in the 201 body", body_excerpt(winner)))
+        .ok_or_else(|| {
+            Failure::new(
+                Rule::CreateReturnsResource,
+                request,
+                "an id in the 201 body",
+                body_excerpt(winner),
+            )
+        })
 }
 
 /// Checks that a filter finds exactly one resource, with the given id.
@@ -175,10 +194,20 @@ async fn run_race_steps(target: &Target, case: &RaceCase, stats: &TransitionStat
     // 1. Racing user creates on one userName in different letter cases.
     stats.record_label("race.create_user");
     let requests = (0..case.clients)
-        .map(|i| user_request(target, &naming.user_name(&spelling(case.user_stem, i)), &format!("race{i}")))
+        .map(|i| {
+            user_request(
+                target,
+                &naming.user_name(&spelling(case.user_stem, i)),
+                &format!("race{i}"),
+            )
+        })
         .collect();
     let responses = race(target, requests).await?;
-    let line = format!("{} concurrent POST /Users with userName {:?} in several cases", case.clients, naming.user_name(case.user_stem));
+    let line = format!(
+        "{} concurrent POST /Users with userName {:?} in several cases",
+        case.clients,
+        naming.user_name(case.user_stem)
+    );
     let winner = one_winner(&line, &responses)?;
     let filter = format!("userName eq {}", filter_literal(&naming.user_name(case.user_stem)));
     found_once(target, "/Users", filter, &winner).await?;
@@ -195,7 +224,11 @@ async fn run_race_steps(target: &Target, case: &RaceCase, stats: &TransitionStat
         })
         .collect();
     let responses = race(target, requests).await?;
-    let line = format!("{} concurrent POST /Groups with displayName {:?} in several cases", case.clients, naming.group_name(case.group_stem));
+    let line = format!(
+        "{} concurrent POST /Groups with displayName {:?} in several cases",
+        case.clients,
+        naming.group_name(case.group_stem)
+    );
     let group_id = one_winner(&line, &responses)?;
     let filter = format!("displayName eq {}", filter_literal(&naming.group_name(case.group_stem)));
     found_once(target, "/Groups", filter, &group_id).await?;
@@ -210,7 +243,12 @@ async fn run_race_steps(target: &Target, case: &RaceCase, stats: &TransitionStat
             .send(&request)
             .await
             .map_err(|error| Failure::new(Rule::Reachable, "POST /Users", "an HTTP response", error.to_string()))?;
-        let id = response.json.as_ref().and_then(|b| b.get("id")).and_then(Value::as_str).map(str::to_owned);
+        let id = response
+            .json
+            .as_ref()
+            .and_then(|b| b.get("id"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         match (response.status, id) {
             (201, Some(id)) => member_ids.push(id),
             _ => {
@@ -238,7 +276,10 @@ async fn run_race_steps(target: &Target, case: &RaceCase, stats: &TransitionStat
         })
         .collect();
     let responses = race(target, requests).await?;
-    let line = format!("{} concurrent PATCH /Groups/{group_id} adding one member each", member_ids.len());
+    let line = format!(
+        "{} concurrent PATCH /Groups/{group_id} adding one member each",
+        member_ids.len()
+    );
     if responses.iter().any(|r| r.status != 200) {
         return Err(Failure::new(
             Rule::RaceAllMembersLand,
@@ -253,7 +294,12 @@ async fn run_race_steps(target: &Target, case: &RaceCase, stats: &TransitionStat
         .as_ref()
         .and_then(|b| b.get("members"))
         .and_then(Value::as_array)
-        .map(|items| items.iter().filter_map(|m| m.get("value")?.as_str().map(str::to_owned)).collect())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|m| m.get("value")?.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     members.sort();
     let mut expected = member_ids.clone();

@@ -10,9 +10,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 
-use super::check::{check_no_server_error, check_response, body_excerpt, CheckContext, Failure, IdMap};
+use super::check::{body_excerpt, check_no_server_error, check_response, CheckContext, Failure, IdMap};
 use super::invariants::check_invariants;
-use super::model::{DirectoryLimits, Expected, Model, ScimTypeExpectation};
+use super::model::{DirectoryLimits, Expected, ExpectedBody, GroupKey, Model, UserKey};
 use super::names::Naming;
 use super::report::TransitionStats;
 use super::requests::{render, substitute_json, substitute_text, Method, RequestTemplate};
@@ -41,16 +41,62 @@ pub struct Target {
 pub struct StepRecord {
     /// Transition label, such as `patch_group`.
     pub label: &'static str,
-    /// The transition, printed with `{:?}`.
-    pub transition: String,
     pub request: RequestTemplate,
     pub expected: Expected,
+    /// The returned resource as the model predicts it, for a success.
+    pub resource: Option<ResourceSummary>,
 }
 
-/// What running one sequence produced.
+/// The parts of a predicted resource that a scenario file checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResourceSummary {
+    User {
+        user_name: String,
+        active: bool,
+        groups: usize,
+    },
+    Group {
+        display_name: String,
+        members: usize,
+    },
+}
+
+impl ResourceSummary {
+    /// Summarises a user of the model, if it is live.
+    pub fn user(model: &Model, naming: &Naming, key: UserKey) -> Option<Self> {
+        let record = model.users.get(&key)?;
+        Some(ResourceSummary::User {
+            user_name: naming.user_name(record.fields.user_name),
+            active: record.fields.active,
+            groups: model.groups_of(key).len(),
+        })
+    }
+
+    /// Summarises a group of the model, if it is live.
+    pub fn group(model: &Model, naming: &Naming, key: GroupKey) -> Option<Self> {
+        let record = model.groups.get(&key)?;
+        Some(ResourceSummary::Group {
+            display_name: naming.group_name(record.name),
+            members: record.members.len(),
+        })
+    }
+
+    fn of_expected(model: &Model, naming: &Naming, expected: &Expected) -> Option<Self> {
+        match expected.body {
+            ExpectedBody::User(key) => Self::user(model, naming, key),
+            ExpectedBody::Group(key) => Self::group(model, naming, key),
+            _ => None,
+        }
+    }
+}
+
+/// The requests one sequence sent and its failure, if any.
 #[derive(Debug, Clone, Default)]
 pub struct CaseOutcome {
     pub steps: Vec<StepRecord>,
+    /// The model after the last step that ran, for the invariant probes of
+    /// a scenario file.
+    pub final_model: Model,
     pub failure: Option<Failure>,
 }
 
@@ -73,7 +119,12 @@ pub async fn send(target: &Target, ids: &IdMap, template: &RequestTemplate) -> R
     }
     match target.client.send(&request).await {
         Ok(response) => Ok((response, line)),
-        Err(error) => Err(Failure::new(Rule::Reachable, line, "an HTTP response", error.to_string())),
+        Err(error) => Err(Failure::new(
+            Rule::Reachable,
+            line,
+            "an HTTP response",
+            error.to_string(),
+        )),
     }
 }
 
@@ -97,11 +148,19 @@ pub async fn list_all(target: &Target, path: &str, page_size: usize, rule: Rule)
     let mut walk = ListWalk::default();
     let mut start_index = 1usize;
     for _ in 0..MAX_PAGES {
-        let query = [("startIndex", start_index.to_string()), ("count", page_size.to_string())];
+        let query = [
+            ("startIndex", start_index.to_string()),
+            ("count", page_size.to_string()),
+        ];
         let (response, line) = get(target, path, &query).await?;
         let context_line = line.clone();
         if response.status != 200 {
-            return Err(Failure::new(rule, context_line, "200 with a ListResponse", format!("{} {}", response.status, body_excerpt(&response))));
+            return Err(Failure::new(
+                rule,
+                context_line,
+                "200 with a ListResponse",
+                format!("{} {}", response.status, body_excerpt(&response)),
+            ));
         }
         let body = response.json.unwrap_or(Value::Null);
         let total = body.get("totalResults").and_then(Value::as_u64);
@@ -109,7 +168,11 @@ pub async fn list_all(target: &Target, path: &str, page_size: usize, rule: Rule)
             return Err(Failure::new(rule, line, "a numeric totalResults", format!("{body}")));
         };
         walk.totals.push(total);
-        let resources = body.get("Resources").and_then(Value::as_array).cloned().unwrap_or_default();
+        let resources = body
+            .get("Resources")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let received = resources.len();
         walk.resources.extend(resources);
         walk.pages += 1;
@@ -230,11 +293,13 @@ async fn run_steps(
         }
         stats.record(op);
         let expected = model.apply(op);
+        stats.record_outcome(op, expected.status);
+        outcome.final_model = model.clone();
         let template = render(&target.naming, op);
         outcome.steps.push(StepRecord {
             label: op.label(),
-            transition: format!("{op:?}"),
             request: template.clone(),
+            resource: ResourceSummary::of_expected(&model, &target.naming, &expected),
             expected: expected.clone(),
         });
 
@@ -252,19 +317,13 @@ async fn run_steps(
         };
         check_no_server_error(&context, &response).map_err(|f| f.at_step(step))?;
         check_response(&context, &expected, &response).map_err(|f| f.at_step(step))?;
-        check_invariants(target, &model, &ids).await.map_err(|f| f.at_step(step))?;
+        check_invariants(target, &model, &ids)
+            .await
+            .map_err(|f| f.at_step(step))?;
     }
     Ok(())
 }
 
 fn response_id(response: &ScimResponse) -> Option<&str> {
     response.json.as_ref()?.get("id")?.as_str()
-}
-
-/// Returns the `scimType` an expectation requires, for scenario files.
-pub fn required_scim_type(expected: &Expected) -> Option<&'static str> {
-    match expected.scim_type {
-        ScimTypeExpectation::Exactly(scim_type) => Some(scim_type),
-        ScimTypeExpectation::Absent | ScimTypeExpectation::Any => None,
-    }
 }

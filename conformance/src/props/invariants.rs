@@ -1,14 +1,14 @@
 //! Invariants checked after every step of a sequence.
 //!
 //! They hold in every state of a correct server, whatever the transition
-//! was, so they catch bugs that the response to the transition itself does
-//! not show (a stale index, a membership kept after a delete, a page that
-//! repeats a resource):
+//! was. So they catch bugs that the response to the transition does not
+//! show, such as a stale index, a membership kept after a delete, or a page
+//! that repeats a resource. The invariants are:
 //! - every user in the model is returned by GET and by a `userName` filter
 //!   (sent in upper case, so the filter's case-insensitivity is exercised);
 //! - every deleted user and group is 404;
 //! - `totalResults` matches the model, and walking all pages returns each
-//!   resource exactly once in creation order;
+//!   resource exactly once, with this run's resources in creation order;
 //! - a user's `groups` and its groups' `members` agree;
 //! - no request is answered with 5xx.
 
@@ -17,8 +17,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::check::{
-    check_no_server_error, diff_views, group_view_expected, group_view_of, user_view_expected, user_view_of, body_excerpt,
-    CheckContext, Failure, IdMap,
+    body_excerpt, check_no_server_error, diff_views, group_view_expected, group_view_of, user_view_expected,
+    user_view_of, CheckContext, Failure, IdMap,
 };
 use super::execute::{get, list_all, Target};
 use super::model::Model;
@@ -43,7 +43,12 @@ pub async fn check_invariants(target: &Target, model: &Model, ids: &IdMap) -> Re
     Ok(())
 }
 
-fn ensure_status(context: &CheckContext<'_>, rule: Rule, want: u16, response: &crate::client::ScimResponse) -> Result<(), Failure> {
+fn ensure_status(
+    context: &CheckContext<'_>,
+    rule: Rule,
+    want: u16,
+    response: &crate::client::ScimResponse,
+) -> Result<(), Failure> {
     check_no_server_error(context, response)?;
     if response.status != want {
         return Err(Failure::new(
@@ -56,25 +61,44 @@ fn ensure_status(context: &CheckContext<'_>, rule: Rule, want: u16, response: &c
     Ok(())
 }
 
-/// Reads each user by id and by filter; returns the `groups[].value` each
-/// user reported, by user id.
-async fn check_users(target: &Target, model: &Model, ids: &IdMap) -> Result<BTreeMap<String, BTreeSet<String>>, Failure> {
+/// Reads each user by id and by filter, and returns the `groups[].value`
+/// of each user response, keyed by user id.
+async fn check_users(
+    target: &Target,
+    model: &Model,
+    ids: &IdMap,
+) -> Result<BTreeMap<String, BTreeSet<String>>, Failure> {
     let mut user_groups = BTreeMap::new();
     for key in model.users.keys() {
         let id = ids.user(*key);
         let (response, line) = get(target, &format!("/Users/{id}"), &[]).await?;
-        let context = CheckContext { model, ids, naming: &target.naming, request: &line };
+        let context = CheckContext {
+            model,
+            ids,
+            naming: &target.naming,
+            request: &line,
+        };
         ensure_status(&context, Rule::UserFindable, 200, &response)?;
         let body = response.json.clone().unwrap_or(Value::Null);
         let want = user_view_expected(model, ids, &target.naming, *key);
         let differences = diff_views(&want, &user_view_of(&body));
         if !differences.is_empty() {
-            return Err(Failure::new(Rule::ReadReturnsStored, line, "the user as the model stores it", differences.join("; ")));
+            return Err(Failure::new(
+                Rule::ReadReturnsStored,
+                line,
+                "the user as the model stores it",
+                differences.join("; "),
+            ));
         }
         let groups: BTreeSet<String> = body
             .get("groups")
             .and_then(Value::as_array)
-            .map(|items| items.iter().filter_map(|g| g.get("value")?.as_str().map(str::to_owned)).collect())
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|g| g.get("value")?.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default();
         user_groups.insert(id.clone(), groups);
 
@@ -82,7 +106,12 @@ async fn check_users(target: &Target, model: &Model, ids: &IdMap) -> Result<BTre
         let shouted = target.naming.user_name(record.fields.user_name).to_uppercase();
         let filter = format!("userName eq {}", filter_literal(&shouted));
         let (response, line) = get(target, "/Users", &[("filter", filter)]).await?;
-        let context = CheckContext { model, ids, naming: &target.naming, request: &line };
+        let context = CheckContext {
+            model,
+            ids,
+            naming: &target.naming,
+            request: &line,
+        };
         ensure_status(&context, Rule::UserFindable, 200, &response)?;
         let body = response.json.unwrap_or(Value::Null);
         let found: Vec<&str> = body
@@ -96,32 +125,54 @@ async fn check_users(target: &Target, model: &Model, ids: &IdMap) -> Result<BTre
                 Rule::UserFindable,
                 line,
                 format!("totalResults 1 and exactly the user {id}"),
-                format!("totalResults {} and ids {found:?}", body.get("totalResults").unwrap_or(&Value::Null)),
+                format!(
+                    "totalResults {} and ids {found:?}",
+                    body.get("totalResults").unwrap_or(&Value::Null)
+                ),
             ));
         }
     }
     Ok(user_groups)
 }
 
-/// Reads each group by id; returns the `members[].value` each group
-/// reported, by group id.
-async fn check_groups(target: &Target, model: &Model, ids: &IdMap) -> Result<BTreeMap<String, BTreeSet<String>>, Failure> {
+/// Reads each group by id, and returns the `members[].value` of each
+/// group response, keyed by group id.
+async fn check_groups(
+    target: &Target,
+    model: &Model,
+    ids: &IdMap,
+) -> Result<BTreeMap<String, BTreeSet<String>>, Failure> {
     let mut group_members = BTreeMap::new();
     for key in model.groups.keys() {
         let id = ids.group(*key);
         let (response, line) = get(target, &format!("/Groups/{id}"), &[]).await?;
-        let context = CheckContext { model, ids, naming: &target.naming, request: &line };
+        let context = CheckContext {
+            model,
+            ids,
+            naming: &target.naming,
+            request: &line,
+        };
         ensure_status(&context, Rule::ReadReturnsStored, 200, &response)?;
         let body = response.json.unwrap_or(Value::Null);
         let want = group_view_expected(model, ids, &target.naming, *key);
         let differences = diff_views(&want, &group_view_of(&body));
         if !differences.is_empty() {
-            return Err(Failure::new(Rule::ReadReturnsStored, line, "the group as the model stores it", differences.join("; ")));
+            return Err(Failure::new(
+                Rule::ReadReturnsStored,
+                line,
+                "the group as the model stores it",
+                differences.join("; "),
+            ));
         }
         let members: BTreeSet<String> = body
             .get("members")
             .and_then(Value::as_array)
-            .map(|items| items.iter().filter_map(|m| m.get("value")?.as_str().map(str::to_owned)).collect())
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|m| m.get("value")?.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default();
         group_members.insert(id, members);
     }
@@ -135,17 +186,17 @@ fn check_membership_agrees(
 ) -> Result<(), Failure> {
     for (user, groups) in user_groups {
         for (group, members) in group_members {
-            let user_says = groups.contains(group);
-            let group_says = members.contains(user);
-            if user_says != group_says {
+            let user_lists_group = groups.contains(group);
+            let group_lists_user = members.contains(user);
+            if user_lists_group != group_lists_user {
                 return Err(Failure::new(
                     Rule::MembershipAgrees,
                     format!("GET /Users/{user} and GET /Groups/{group}"),
                     "the user's groups and the group's members to agree",
                     format!(
                         "the user {} the group, but the group {} the user",
-                        if user_says { "lists" } else { "does not list" },
-                        if group_says { "lists" } else { "does not list" },
+                        if user_lists_group { "lists" } else { "does not list" },
+                        if group_lists_user { "lists" } else { "does not list" },
                     ),
                 ));
             }
@@ -157,12 +208,22 @@ fn check_membership_agrees(
 async fn check_deleted(target: &Target, model: &Model, ids: &IdMap) -> Result<(), Failure> {
     for key in &model.deleted_users {
         let (response, line) = get(target, &format!("/Users/{}", ids.user(*key)), &[]).await?;
-        let context = CheckContext { model, ids, naming: &target.naming, request: &line };
+        let context = CheckContext {
+            model,
+            ids,
+            naming: &target.naming,
+            request: &line,
+        };
         ensure_status(&context, Rule::DeleteUser, 404, &response)?;
     }
     for key in &model.deleted_groups {
         let (response, line) = get(target, &format!("/Groups/{}", ids.group(*key)), &[]).await?;
-        let context = CheckContext { model, ids, naming: &target.naming, request: &line };
+        let context = CheckContext {
+            model,
+            ids,
+            naming: &target.naming,
+            request: &line,
+        };
         ensure_status(&context, Rule::DeleteGroup, 404, &response)?;
     }
     Ok(())
@@ -171,12 +232,24 @@ async fn check_deleted(target: &Target, model: &Model, ids: &IdMap) -> Result<()
 /// Walks every page of a collection and checks totals, coverage and order.
 async fn check_page_walk(target: &Target, model: &Model, ids: &IdMap, path: &str) -> Result<(), Failure> {
     let (ours, foreign, name_attribute): (Vec<String>, usize, &str) = if path == "/Users" {
-        (model.users.keys().map(|k| ids.user(*k)).collect(), model.limits.foreign_users, "userName")
+        (
+            model.users.keys().map(|k| ids.user(*k)).collect(),
+            model.limits.foreign_users,
+            "userName",
+        )
     } else {
-        (model.groups.keys().map(|k| ids.group(*k)).collect(), model.limits.foreign_groups, "displayName")
+        (
+            model.groups.keys().map(|k| ids.group(*k)).collect(),
+            model.limits.foreign_groups,
+            "displayName",
+        )
     };
     let expected_total = ours.len() + foreign;
-    let page_size = if expected_total <= SMALL_DIRECTORY { SMALL_PAGE } else { 100 };
+    let page_size = if expected_total <= SMALL_DIRECTORY {
+        SMALL_PAGE
+    } else {
+        100
+    };
     let walk = list_all(target, path, page_size, Rule::PagesCoverOnce).await?;
     let request = format!("GET {path}?startIndex=1,{},...&count={page_size}", 1 + page_size);
 
@@ -184,7 +257,10 @@ async fn check_page_walk(target: &Target, model: &Model, ids: &IdMap, path: &str
         return Err(Failure::new(
             Rule::TotalsMatch,
             request,
-            format!("totalResults {expected_total} on every page ({} of this run, {foreign} others)", ours.len()),
+            format!(
+                "totalResults {expected_total} on every page ({} of this run, {foreign} others)",
+                ours.len()
+            ),
             format!("totalResults {total} (per page: {:?})", walk.totals),
         ));
     }
@@ -194,7 +270,10 @@ async fn check_page_walk(target: &Target, model: &Model, ids: &IdMap, path: &str
         .map(|r| {
             (
                 r.get("id").and_then(Value::as_str).unwrap_or("<no id>").to_owned(),
-                r.get(name_attribute).and_then(Value::as_str).unwrap_or_default().to_owned(),
+                r.get(name_attribute)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
             )
         })
         .collect();

@@ -26,9 +26,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::names::fold;
 use super::rules::Rule;
-use super::transitions::{
-    GroupPatch, GroupRef, ListFilter, Op, Resource, UserFields, UserPatch, UserRef,
-};
+use super::transitions::{GroupPatch, GroupRef, ListFilter, Op, Resource, UserFields, UserPatch, UserRef};
 
 /// Maximum page size that the server applies to `count`.
 pub const PAGE_CAP: usize = 100;
@@ -233,9 +231,7 @@ impl Model {
         self.users
             .iter()
             .filter(|(key, _)| Some(**key) != except)
-            .find(|(_, record)| {
-                fold(record.fields.user_name) == user_name || fold(record.fields.email) == email
-            })
+            .find(|(_, record)| fold(record.fields.user_name) == user_name || fold(record.fields.email) == email)
             .map(|(key, _)| *key)
     }
 
@@ -278,11 +274,7 @@ impl Model {
                 Some(key) => Expected::ok(Rule::ReadReturnsStored, 200, ExpectedBody::Group(key)),
                 None => Expected::not_found(Rule::UnknownIdNotFound),
             },
-            Op::ReplaceGroup {
-                group,
-                name,
-                members,
-            } => self.replace_group(group, name, members),
+            Op::ReplaceGroup { group, name, members } => self.replace_group(group, name, members),
             Op::PatchGroup { group, ops, .. } => self.patch_group(group, ops),
             Op::DeleteGroup { group } => self.delete_group(group),
             Op::List {
@@ -325,12 +317,7 @@ impl Model {
             expected.detail_contains = Some(self.limits.user_limit.to_string());
             return expected;
         }
-        self.users.insert(
-            key,
-            UserRecord {
-                fields: fields.clone(),
-            },
-        );
+        self.users.insert(key, UserRecord { fields: fields.clone() });
         Expected::ok(Rule::CreateReturnsResource, 201, ExpectedBody::User(key))
     }
 
@@ -412,9 +399,7 @@ impl Model {
                 }
                 // A PUT naming a user that is not in the directory is 400,
                 // with no `scimType` fixed by the reference.
-                None => {
-                    return Expected::error(Rule::ReplaceGroupUnknownMember, 400, ScimTypeExpectation::Any)
-                }
+                None => return Expected::error(Rule::ReplaceGroupUnknownMember, 400, ScimTypeExpectation::Any),
             }
         }
         if let Some(record) = self.groups.get_mut(&key) {
@@ -486,12 +471,12 @@ impl Model {
     /// Returns the items that a list request matches, in creation order.
     pub fn list_matches(&self, resource: Resource, filter: Option<&ListFilter>) -> Vec<ListItem> {
         match (resource, filter) {
-            (Resource::Users, None) => std::iter::repeat(ListItem::Foreign)
-                .take(self.limits.foreign_users)
+            (Resource::Users, None) => vec![ListItem::Foreign; self.limits.foreign_users]
+                .into_iter()
                 .chain(self.users.keys().map(|key| ListItem::User(*key)))
                 .collect(),
-            (Resource::Groups, None) => std::iter::repeat(ListItem::Foreign)
-                .take(self.limits.foreign_groups)
+            (Resource::Groups, None) => vec![ListItem::Foreign; self.limits.foreign_groups]
+                .into_iter()
                 .chain(self.groups.keys().map(|key| ListItem::Group(*key)))
                 .collect(),
             (Resource::Users, Some(ListFilter::UserName(stem))) => {
@@ -517,8 +502,7 @@ impl Model {
                     .collect()
             }
             // Generation never pairs a filter with the other resource type.
-            (Resource::Users, Some(ListFilter::DisplayName(_)))
-            | (Resource::Groups, Some(_)) => Vec::new(),
+            (Resource::Users, Some(ListFilter::DisplayName(_))) | (Resource::Groups, Some(_)) => Vec::new(),
         }
     }
 
@@ -535,12 +519,7 @@ impl Model {
             None => PAGE_CAP,
             Some(count) => usize::try_from(count.max(0)).unwrap_or(0).min(PAGE_CAP),
         };
-        let items = matches
-            .iter()
-            .skip(start_index - 1)
-            .take(page_size)
-            .copied()
-            .collect();
+        let items = matches.iter().skip(start_index - 1).take(page_size).copied().collect();
         ExpectedList {
             total_results: matches.len(),
             start_index,
@@ -553,5 +532,179 @@ fn list_rule(filter: Option<&ListFilter>) -> Rule {
     match filter {
         Some(_) => Rule::FilterMatches,
         None => Rule::Paging,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(user_name: &'static str, email: &'static str) -> UserFields {
+        UserFields {
+            user_name,
+            email,
+            external_id: None,
+            given_name: None,
+            display_name: None,
+            department: None,
+            active: true,
+        }
+    }
+
+    fn create(model: &mut Model, key: u32, user_name: &'static str, email: &'static str) -> Expected {
+        model.apply(&Op::CreateUser {
+            key: UserKey(key),
+            fields: fields(user_name, email),
+        })
+    }
+
+    #[test]
+    fn user_name_clash_ignores_case() {
+        let mut model = Model::default();
+        assert_eq!(create(&mut model, 0, "é", "a").status, 201);
+
+        let clash = create(&mut model, 1, "É", "b");
+
+        assert_eq!(clash.status, 409);
+        assert_eq!(clash.scim_type, ScimTypeExpectation::Exactly("uniqueness"));
+        assert!(!model.has_user(UserKey(1)));
+    }
+
+    #[test]
+    fn email_clash_ignores_case() {
+        let mut model = Model::default();
+        create(&mut model, 0, "ann", "bob");
+
+        assert_eq!(create(&mut model, 1, "cy", "BOB").status, 409);
+    }
+
+    #[test]
+    fn delete_frees_name_and_membership() {
+        let mut model = Model::default();
+        create(&mut model, 0, "ann", "ann");
+        model.apply(&Op::CreateGroup {
+            key: GroupKey(1),
+            name: "eng",
+            members: vec![UserRef::Live(UserKey(0))],
+        });
+
+        let deleted = model.apply(&Op::DeleteUser {
+            user: UserRef::Live(UserKey(0)),
+        });
+
+        assert_eq!(deleted.status, 204);
+        assert!(model.groups[&GroupKey(1)].members.is_empty());
+        assert_eq!(
+            model
+                .apply(&Op::GetUser {
+                    user: UserRef::Deleted(UserKey(0))
+                })
+                .status,
+            404
+        );
+        assert_eq!(create(&mut model, 2, "ANN", "ann").status, 201);
+    }
+
+    #[test]
+    fn deactivation_keeps_membership() {
+        let mut model = Model::default();
+        create(&mut model, 0, "ann", "ann");
+        model.apply(&Op::CreateGroup {
+            key: GroupKey(1),
+            name: "eng",
+            members: vec![UserRef::Live(UserKey(0))],
+        });
+
+        let patched = model.apply(&Op::PatchUser {
+            user: UserRef::Live(UserKey(0)),
+            ops: vec![UserPatch::ActiveEntra { spelled: "False" }],
+            lowercase_key: false,
+        });
+
+        assert_eq!(patched.status, 200);
+        assert!(!model.users[&UserKey(0)].fields.active);
+        assert!(model.groups[&GroupKey(1)].members.contains(&UserKey(0)));
+    }
+
+    #[test]
+    fn group_patch_with_unknown_member_changes_nothing() {
+        let mut model = Model::default();
+        create(&mut model, 0, "ann", "ann");
+        model.apply(&Op::CreateGroup {
+            key: GroupKey(1),
+            name: "eng",
+            members: Vec::new(),
+        });
+
+        let patched = model.apply(&Op::PatchGroup {
+            group: GroupRef::Live(GroupKey(1)),
+            ops: vec![
+                GroupPatch::AddMembers {
+                    users: vec![UserRef::Live(UserKey(0))],
+                    entra: false,
+                },
+                GroupPatch::AddMembers {
+                    users: vec![UserRef::Unknown(7)],
+                    entra: true,
+                },
+            ],
+            lowercase_key: false,
+        });
+
+        assert_eq!(patched.status, 404);
+        assert!(model.groups[&GroupKey(1)].members.is_empty());
+    }
+
+    #[test]
+    fn group_rename_is_mutability_error() {
+        let mut model = Model::default();
+        model.apply(&Op::CreateGroup {
+            key: GroupKey(0),
+            name: "eng",
+            members: Vec::new(),
+        });
+
+        let renamed = model.apply(&Op::PatchGroup {
+            group: GroupRef::Live(GroupKey(0)),
+            ops: vec![GroupPatch::Rename { name: "Eng" }],
+            lowercase_key: false,
+        });
+
+        assert_eq!(renamed.status, 400);
+        assert_eq!(renamed.scim_type, ScimTypeExpectation::Exactly("mutability"));
+    }
+
+    #[test]
+    fn paging_clamps_start_and_count() {
+        let mut model = Model::new(DirectoryLimits {
+            foreign_users: 1,
+            ..DirectoryLimits::default()
+        });
+        create(&mut model, 0, "ann", "ann");
+        create(&mut model, 1, "bob", "bob");
+
+        let page = model.list(Resource::Users, None, -1, Some(2));
+        let past_end = model.list(Resource::Users, None, 5, Some(1000));
+
+        assert_eq!(page.total_results, 3);
+        assert_eq!(page.start_index, 1);
+        assert_eq!(page.items, vec![ListItem::Foreign, ListItem::User(UserKey(0))]);
+        assert_eq!(past_end.start_index, 5);
+        assert!(past_end.items.is_empty());
+    }
+
+    #[test]
+    fn user_limit_counts_foreign_users() {
+        let mut model = Model::new(DirectoryLimits {
+            user_limit: 2,
+            foreign_users: 1,
+            foreign_groups: 0,
+        });
+        assert_eq!(create(&mut model, 0, "ann", "ann").status, 201);
+
+        let over = create(&mut model, 1, "bob", "bob");
+
+        assert_eq!(over.status, 403);
+        assert_eq!(over.detail_contains.as_deref(), Some("2"));
     }
 }

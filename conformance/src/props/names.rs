@@ -4,8 +4,8 @@
 //! generated names often collide (exactly or in another letter case). The
 //! executor turns a stem into a concrete value by adding the per-run prefix
 //! and, for emails, the verified domain. The prefix is lowercase ASCII, so
-//! comparing two rendered names case-insensitively gives the same answer as
-//! comparing their stems; the model therefore reasons on stems alone.
+//! two rendered names are equal case-insensitively exactly when their stems
+//! are. The model therefore reasons on stems alone.
 
 use std::fmt;
 
@@ -13,7 +13,16 @@ use std::fmt;
 /// `é`/`É`) exercise case-insensitive uniqueness, and `a"b\c` checks that the
 /// server decodes escaped quotes and backslashes in filter values.
 pub const USER_STEMS: &[&str] = &[
-    "ann", "Ann", "ANN", "bob", "Bob", "é", "É", "a\"b\\c", "A\"B\\C", "o'neil (x)",
+    "ann",
+    "Ann",
+    "ANN",
+    "bob",
+    "Bob",
+    "é",
+    "É",
+    "a\"b\\c",
+    "A\"B\\C",
+    "o'neil (x)",
 ];
 
 /// Local-part stems of primary emails, independent of `userName` so that
@@ -46,8 +55,8 @@ pub const UNVERIFIED_DOMAIN: &str = "unverified.invalid";
 /// email and group `displayName`.
 ///
 /// NOTE: this uses Unicode lowercase mapping (`É` folds to `é`). The
-/// reference only says "case-insensitive", and RFC 7643 does not name a
-/// folding either, so a server that folds ASCII only disagrees on `é`/`É`.
+/// behaviour reference requires only "case-insensitive" and RFC 7643 names
+/// no folding, so a server that folds ASCII only disagrees on `é`/`É`.
 pub fn fold(name: &str) -> String {
     name.to_lowercase()
 }

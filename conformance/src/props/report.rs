@@ -16,6 +16,7 @@ use super::transitions::Op;
 #[derive(Debug, Default)]
 pub struct TransitionStats {
     counts: Mutex<BTreeMap<&'static str, u64>>,
+    outcomes: Mutex<BTreeMap<String, u64>>,
 }
 
 impl TransitionStats {
@@ -28,6 +29,21 @@ impl TransitionStats {
         }
     }
 
+    /// Counts the status the model predicted for one transition, under
+    /// `<label> -> <status>`, so a report shows which outcomes ran.
+    pub fn record_outcome(&self, op: &Op, status: u16) {
+        let mut outcomes = self.outcomes.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        *outcomes.entry(format!("{} -> {status}", op.label())).or_default() += 1;
+    }
+
+    /// Returns a copy of the outcome counts, sorted by label and status.
+    pub fn outcome_snapshot(&self) -> BTreeMap<String, u64> {
+        self.outcomes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
     /// Counts one labelled event, such as a concurrency race.
     pub fn record_label(&self, label: &'static str) {
         let mut counts = self.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -37,7 +53,10 @@ impl TransitionStats {
     /// Returns a copy of the counts, sorted by label.
     pub fn snapshot(&self) -> BTreeMap<String, u64> {
         let counts = self.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        counts.iter().map(|(label, count)| ((*label).to_owned(), *count)).collect()
+        counts
+            .iter()
+            .map(|(label, count)| ((*label).to_owned(), *count))
+            .collect()
     }
 }
 
@@ -88,6 +107,9 @@ pub struct PropsReport {
     pub properties: Vec<PropertyReport>,
     /// Executions per transition label, including shrinking reruns.
     pub transition_counts: BTreeMap<String, u64>,
+    /// Executions per transition label and predicted status, such as
+    /// `create_user -> 409`.
+    pub outcome_counts: BTreeMap<String, u64>,
     pub elapsed_seconds: f64,
 }
 
@@ -99,7 +121,11 @@ impl PropsReport {
 
     /// Returns generated cases per second over the whole run, shrinking included.
     pub fn cases_per_second(&self) -> f64 {
-        let cases: u32 = self.properties.iter().map(|p| p.cases_passed + p.shrink_runs + u32::from(p.failure.is_some())).sum();
+        let cases: u32 = self
+            .properties
+            .iter()
+            .map(|p| p.cases_passed + p.shrink_runs + u32::from(p.failure.is_some()))
+            .sum();
         if self.elapsed_seconds > 0.0 {
             f64::from(cases) / self.elapsed_seconds
         } else {
@@ -167,7 +193,15 @@ impl PropsReport {
     fn counts_text(&self) -> String {
         let mut text = String::new();
         for (label, count) in &self.transition_counts {
-            let _ = writeln!(text, "{label:<40} {count:>7}");
+            let _ = writeln!(text, "  {label:<40} {count:>7}");
+        }
+        text
+    }
+
+    fn outcomes_text(&self) -> String {
+        let mut text = String::new();
+        for (label, count) in &self.outcome_counts {
+            let _ = writeln!(text, "  {label:<40} {count:>7}");
         }
         text
     }
@@ -175,31 +209,54 @@ impl PropsReport {
     /// Renders a summary for a terminal.
     pub fn to_text(&self) -> String {
         let mut text = String::new();
-        let _ = writeln!(text, "props run against {} (seed {}, prefix {})", self.base_url, self.seed, self.prefix);
+        let _ = writeln!(
+            text,
+            "props run against {} (seed {}, prefix {})",
+            self.base_url, self.seed, self.prefix
+        );
         let _ = writeln!(text, "transitions executed (shrinking reruns included):");
         text.push_str(&self.counts_text());
+        let _ = writeln!(text, "predicted outcomes (transition -> status):");
+        text.push_str(&self.outcomes_text());
         for property in &self.properties {
             let verdict = if property.passed() { "passed" } else { "FAILED" };
             let _ = writeln!(
                 text,
                 "property {}: {verdict} ({} of {} cases passed, {} shrink runs, {:.1} s)",
-                property.name, property.cases_passed, property.cases_requested, property.shrink_runs, property.elapsed_seconds
+                property.name,
+                property.cases_passed,
+                property.cases_requested,
+                property.shrink_runs,
+                property.elapsed_seconds
             );
             if let Some(failure) = &property.failure {
                 let _ = writeln!(text, "{}", failure.message);
-                let _ = writeln!(text, "minimal sequence ({} steps), replay with --seed {}:", failure.minimal_sequence.len(), self.seed);
+                let _ = writeln!(
+                    text,
+                    "minimal sequence ({} steps), replay with --seed {}:",
+                    failure.minimal_sequence.len(),
+                    self.seed
+                );
                 for line in &failure.minimal_sequence {
                     let _ = writeln!(text, "  {line}");
                 }
                 if let Some(file) = &failure.scenario_file {
-                    let _ = writeln!(text, "scenario written to {file}; replay it with `scim-conformance run`");
+                    let _ = writeln!(
+                        text,
+                        "scenario written to {file}; replay it with `scim-conformance run`"
+                    );
                 }
             }
             if let Some(reason) = &property.aborted {
                 let _ = writeln!(text, "aborted: {reason}");
             }
         }
-        let _ = writeln!(text, "{:.2} cases per second over {:.1} s", self.cases_per_second(), self.elapsed_seconds);
+        let _ = writeln!(
+            text,
+            "{:.2} cases per second over {:.1} s",
+            self.cases_per_second(),
+            self.elapsed_seconds
+        );
         text
     }
 }

@@ -11,9 +11,7 @@ use serde_json::{json, Map, Value};
 
 use super::model::{GroupKey, UserKey};
 use super::names::{filter_literal, Naming, PROBE_STEM};
-use super::transitions::{
-    GroupPatch, GroupRef, InvalidUser, ListFilter, Op, Resource, UserFields, UserPatch, UserRef,
-};
+use super::transitions::{GroupPatch, GroupRef, InvalidUser, ListFilter, Op, Resource, UserFields, UserPatch, UserRef};
 
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub const ENTERPRISE_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -174,7 +172,12 @@ pub fn user_body(naming: &Naming, fields: &UserFields) -> Value {
 }
 
 fn member_values(users: &[UserRef]) -> Value {
-    Value::Array(users.iter().map(|user| json!({ "value": user_id_text(user) })).collect())
+    Value::Array(
+        users
+            .iter()
+            .map(|user| json!({ "value": user_id_text(user) }))
+            .collect(),
+    )
 }
 
 fn patch_body(operations: Vec<Value>, lowercase_key: bool) -> Value {
@@ -424,7 +427,9 @@ mod tests {
     #[test]
     fn member_filter_path_quotes_the_id() {
         let naming = Naming::new("pt-", "example.com").expect("valid naming");
-        let op = GroupPatch::RemoveMemberByFilter { user: UserRef::Live(UserKey(3)) };
+        let op = GroupPatch::RemoveMemberByFilter {
+            user: UserRef::Live(UserKey(3)),
+        };
         let rendered = group_patch_operation(&naming, &op);
         assert_eq!(rendered["path"], "members[value eq \"${u3}\"]");
     }

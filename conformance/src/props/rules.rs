@@ -36,7 +36,7 @@ pub enum Rule {
     GroupValidation,
     /// Changing a group's `displayName` is 400 `mutability`.
     GroupRenameRejected,
-    /// PATCH of members adds, removes and replaces as RFC 7644 §3.5.2 says.
+    /// PATCH of members adds, removes and replaces as RFC 7644 §3.5.2 defines.
     GroupMembers,
     /// Adding a member id that is not a user of the directory is 404 and
     /// changes nothing.
@@ -58,11 +58,12 @@ pub enum Rule {
     UserFindable,
     /// `totalResults` equals the number of resources in the directory.
     TotalsMatch,
-    /// Walking all pages returns each resource exactly once, in creation order.
+    /// Walking all pages returns each resource exactly once, in creation
+    /// order (checked for this run's resources).
     PagesCoverOnce,
     /// A user's `groups` and its groups' `members` agree.
     MembershipAgrees,
-    /// The server never answers 5xx.
+    /// No response has a 5xx status.
     NoServerError,
     /// Error responses carry the SCIM error body of RFC 7644 §3.12.
     ErrorBody,
@@ -70,7 +71,7 @@ pub enum Rule {
     RaceOneWinner,
     /// Concurrent member adds all land.
     RaceAllMembersLand,
-    /// The server must answer at all.
+    /// Every request gets an HTTP response.
     Reachable,
 }
 
@@ -151,11 +152,11 @@ impl Rule {
             Rule::TotalsMatch => "totalResults equals the number of resources in the directory",
             Rule::PagesCoverOnce => "walking all pages returns each resource exactly once, in creation order",
             Rule::MembershipAgrees => "a user's groups and its groups' members agree",
-            Rule::NoServerError => "the server never answers with a 5xx status",
+            Rule::NoServerError => "no response has a 5xx status",
             Rule::ErrorBody => "an error response has the SCIM error body: schemas, status as a string, scimType where RFC 7644 defines one",
             Rule::RaceOneWinner => "of several concurrent creates of one name (in any letter case), exactly one succeeds and the rest are 409",
             Rule::RaceAllMembersLand => "concurrent PATCH adds of different members to one group all land",
-            Rule::Reachable => "the server answers every request",
+            Rule::Reachable => "every request gets an HTTP response",
         }
     }
 

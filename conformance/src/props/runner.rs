@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use proptest_state_machine::ReferenceStateMachine;
 
-use super::check::Failure;
 use super::concurrency::{race_strategy, run_race};
 use super::execute::{run_case, Target};
 use super::model::DEFAULT_USER_LIMIT;
@@ -140,6 +139,7 @@ pub fn run_blocking(config: &PropsConfig) -> Result<PropsReport, PropsError> {
         base_url: config.base_url.clone(),
         properties,
         transition_counts: stats.snapshot(),
+        outcome_counts: stats.outcome_snapshot(),
         elapsed_seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -186,9 +186,17 @@ impl CaseCounter {
     }
 }
 
-fn run_sequential(runtime: &tokio::runtime::Runtime, target: &Target, config: &PropsConfig, stats: &TransitionStats) -> PropertyReport {
+fn run_sequential(
+    runtime: &tokio::runtime::Runtime,
+    target: &Target,
+    config: &PropsConfig,
+    stats: &TransitionStats,
+) -> PropertyReport {
     let started = Instant::now();
-    let mut runner = TestRunner::new_with_rng(proptest_config(config.cases, config.max_shrink_iters), rng_for(config.seed, 0));
+    let mut runner = TestRunner::new_with_rng(
+        proptest_config(config.cases, config.max_shrink_iters),
+        rng_for(config.seed, 0),
+    );
     let strategy = DirectoryMachine::sequential_strategy(1..=config.max_steps);
     let counter = CaseCounter::default();
 
@@ -217,13 +225,15 @@ fn run_sequential(runtime: &tokio::runtime::Runtime, target: &Target, config: &P
             // Rerun the shrunk sequence once to record its requests for the
             // scenario file and to get the structured failure.
             let outcome = runtime.block_on(run_case(target, &ops, None, stats));
-            let minimal_sequence: Vec<String> =
-                ops.iter().enumerate().map(|(index, op)| format!("{}. {op:?}", index + 1)).collect();
+            let minimal_sequence: Vec<String> = ops
+                .iter()
+                .enumerate()
+                .map(|(index, op)| format!("{}. {op:?}", index + 1))
+                .collect();
             let (message, rule, scenario_file) = match &outcome.failure {
                 Some(failure) => {
                     let file = config.scenario_dir.as_ref().map(|dir| {
-                        let steps = failing_prefix(&outcome.steps, failure);
-                        match write_scenario(dir, failure, steps, &target.naming, config.seed) {
+                        match write_scenario(dir, failure, &outcome, &target.naming, config.seed) {
                             Ok(path) => path.display().to_string(),
                             Err(error) => format!("<failed to write the scenario into {}: {error}>", dir.display()),
                         }
@@ -232,7 +242,11 @@ fn run_sequential(runtime: &tokio::runtime::Runtime, target: &Target, config: &P
                 }
                 // The shrunk sequence passed on the rerun: the failure is
                 // intermittent, so report proptest's message as it was.
-                None => (format!("{reason}\n(the shrunk sequence passed when rerun: the failure is intermittent)"), "intermittent".to_owned(), None),
+                None => (
+                    format!("{reason}\n(the shrunk sequence passed when rerun: the failure is intermittent)"),
+                    "intermittent".to_owned(),
+                    None,
+                ),
             };
             report.failure = Some(FailureReport {
                 rule,
@@ -246,17 +260,17 @@ fn run_sequential(runtime: &tokio::runtime::Runtime, target: &Target, config: &P
     report
 }
 
-/// Returns the steps up to and including the one that failed.
-fn failing_prefix<'a>(steps: &'a [super::execute::StepRecord], failure: &Failure) -> &'a [super::execute::StepRecord] {
-    match failure.step {
-        Some(step) if step <= steps.len() => &steps[..step],
-        _ => steps,
-    }
-}
-
-fn run_races(runtime: &tokio::runtime::Runtime, target: &Target, config: &PropsConfig, stats: &TransitionStats) -> PropertyReport {
+fn run_races(
+    runtime: &tokio::runtime::Runtime,
+    target: &Target,
+    config: &PropsConfig,
+    stats: &TransitionStats,
+) -> PropertyReport {
     let started = Instant::now();
-    let mut runner = TestRunner::new_with_rng(proptest_config(config.race_cases, config.max_shrink_iters), rng_for(config.seed, 1));
+    let mut runner = TestRunner::new_with_rng(
+        proptest_config(config.race_cases, config.max_shrink_iters),
+        rng_for(config.seed, 1),
+    );
     let strategy = race_strategy(config.max_clients);
     let counter = CaseCounter::default();
 
@@ -279,12 +293,7 @@ fn run_races(runtime: &tokio::runtime::Runtime, target: &Target, config: &PropsC
         Ok(()) => {}
         Err(TestError::Abort(reason)) => report.aborted = Some(reason.to_string()),
         Err(TestError::Fail(reason, case)) => {
-            let rule = reason
-                .message()
-                .split('`')
-                .nth(1)
-                .unwrap_or("unknown")
-                .to_owned();
+            let rule = reason.message().split('`').nth(1).unwrap_or("unknown").to_owned();
             report.failure = Some(FailureReport {
                 rule,
                 message: reason.message().to_owned(),
@@ -303,7 +312,10 @@ fn run_races(runtime: &tokio::runtime::Runtime, target: &Target, config: &PropsC
 fn sample<S: proptest::strategy::Strategy>(strategy: &S, seed: u64) -> S::Value {
     use proptest::strategy::ValueTree;
     let mut runner = TestRunner::new_with_rng(Config::default(), rng_for(seed, 0));
-    strategy.new_tree(&mut runner).map(|tree| tree.current()).expect("the strategy generates a value")
+    strategy
+        .new_tree(&mut runner)
+        .map(|tree| tree.current())
+        .expect("the strategy generates a value")
 }
 
 #[cfg(test)]

@@ -1,13 +1,19 @@
 //! Writing a shrunk failing sequence as a scenario file of the scripted
 //! suite (`[[scenario]]` TOML, as `crate::scenario` loads it).
 //!
-//! The file replays the sequence with the outcomes the model predicts, so it
-//! fails against the broken server and passes once the bug is fixed; it can
+//! The file replays the sequence with the outcomes the model predicts. So it
+//! fails against the broken server and passes once the bug is fixed, and can
 //! then be committed under `fixtures/scenarios/` as a regression case.
 //! Names are rewritten to the scripted suite's built-in variables: the run
 //! prefix becomes `${run}-` and the verified domain becomes `${domain}`, so a
 //! replay never collides with earlier data. Server ids are captured from the
 //! creates (`capture.u3 = "$.id"`) and referenced as `${u3}`.
+//!
+//! After the sequence, probe steps check the invariants against the model
+//! state after the last step. They read each live user by id and by an
+//! upper-case `userName` filter, and each live group by id, with member and
+//! group counts. Each deleted resource must be 404. Page walks and totals
+//! have no probe, because they depend on what else the directory holds.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -16,9 +22,10 @@ use serde_json::Value;
 use toml::{Table, Value as TomlValue};
 
 use super::check::Failure;
-use super::execute::StepRecord;
-use super::model::{ExpectedBody, ScimTypeExpectation};
-use super::names::Naming;
+use super::execute::{CaseOutcome, ResourceSummary, StepRecord};
+use super::model::{ExpectedBody, Model, ScimTypeExpectation};
+use super::names::{filter_literal, Naming};
+use super::requests::{group_placeholder, user_placeholder};
 use super::requests::{substitute_json, substitute_text, Method};
 
 /// Statuses a cleanup delete accepts: the resource may already be gone.
@@ -49,19 +56,27 @@ fn toml_string(text: impl Into<String>) -> TomlValue {
     TomlValue::String(text.into())
 }
 
-/// Builds the scenario text for a failing sequence.
+/// Builds the scenario text for a failing sequence whose `steps` ran, with
+/// `final_model` the model after the last of them.
 ///
 /// `name` must use letters, digits, `.`, `-` and `_` only, because the
 /// scripted suite names snapshot files after it.
-pub fn scenario_toml(name: &str, failure: &Failure, steps: &[StepRecord], naming: &Naming, seed: u64) -> String {
+pub fn scenario_toml(
+    name: &str,
+    failure: &Failure,
+    steps: &[StepRecord],
+    final_model: &Model,
+    naming: &Naming,
+    seed: u64,
+) -> String {
     let rewriter = Rewriter { naming };
     let mut captured: BTreeSet<String> = BTreeSet::new();
     let mut step_tables = Vec::new();
 
     for (index, record) in steps.iter().enumerate() {
-        // A placeholder bound by an earlier predicted-successful create stays
-        // a variable; one whose create was predicted to fail becomes the
-        // fixed unknown id, as it did in the run.
+        // A placeholder of a create that the model expects to succeed stays
+        // a variable. A placeholder of a create expected to fail becomes the
+        // fixed unknown id, as it was in the run.
         let lookup = |placeholder: &str| captured.contains(placeholder).then(|| format!("${{{placeholder}}}"));
         let path = rewriter.text(&substitute_text(&record.request.path, &lookup));
 
@@ -71,7 +86,10 @@ pub fn scenario_toml(name: &str, failure: &Failure, steps: &[StepRecord], naming
         if !record.request.query.is_empty() {
             let mut query = Table::new();
             for (key, value) in &record.request.query {
-                query.insert(key.clone(), toml_string(rewriter.text(&substitute_text(value, &lookup))));
+                query.insert(
+                    key.clone(),
+                    toml_string(rewriter.text(&substitute_text(value, &lookup))),
+                );
             }
             request.insert("query".into(), TomlValue::Table(query));
         }
@@ -81,9 +99,15 @@ pub fn scenario_toml(name: &str, failure: &Failure, steps: &[StepRecord], naming
         }
 
         let mut step = Table::new();
-        step.insert("name".into(), toml_string(format!("step-{}-{}", index + 1, record.label)));
+        step.insert(
+            "name".into(),
+            toml_string(format!("step-{}-{}", index + 1, record.label)),
+        );
         step.insert("request".into(), TomlValue::Table(request));
-        step.insert("expect".into(), TomlValue::Table(expect_table(record, &rewriter, &captured)));
+        step.insert(
+            "expect".into(),
+            TomlValue::Table(expect_table(record, &rewriter, &captured)),
+        );
         if let (Some(placeholder), true) = (&record.request.binds, record.expected.is_success()) {
             let mut capture = Table::new();
             capture.insert(placeholder.clone(), toml_string("$.id"));
@@ -92,6 +116,7 @@ pub fn scenario_toml(name: &str, failure: &Failure, steps: &[StepRecord], naming
         }
         step_tables.push(TomlValue::Table(step));
     }
+    step_tables.extend(probe_steps(final_model, naming, &rewriter, &captured));
 
     let cleanup = cleanup_steps(steps, &captured);
 
@@ -100,7 +125,11 @@ pub fn scenario_toml(name: &str, failure: &Failure, steps: &[StepRecord], naming
     scenario.insert("rule".into(), toml_string(failure.rule.statement()));
     scenario.insert(
         "tags".into(),
-        TomlValue::Array(vec![toml_string("props"), toml_string("regression"), toml_string(failure.rule.id())]),
+        TomlValue::Array(vec![
+            toml_string("props"),
+            toml_string("regression"),
+            toml_string(failure.rule.id()),
+        ]),
     );
     scenario.insert("profiles".into(), TomlValue::Array(vec![toml_string("atlassian")]));
     scenario.insert("fix".into(), toml_string(failure.rule.fix_hint()));
@@ -155,14 +184,8 @@ fn expect_table(record: &StepRecord, rewriter: &Rewriter<'_>, captured: &BTreeSe
                     json.insert("$.id".into(), toml_string(last));
                 }
             }
-            if let Some(body) = &record.request.body {
-                for attribute in ["userName", "displayName"] {
-                    if let (Some(Value::String(value)), Method::Post | Method::Put) =
-                        (body.get(attribute), record.request.method)
-                    {
-                        json.insert(format!("$.{attribute}"), toml_string(rewriter.text(value)));
-                    }
-                }
+            if let Some(resource) = &record.resource {
+                insert_resource_checks(&mut json, resource, rewriter);
             }
         }
         ExpectedBody::List(list) => {
@@ -181,12 +204,143 @@ fn expect_table(record: &StepRecord, rewriter: &Rewriter<'_>, captured: &BTreeSe
     expect
 }
 
+/// Returns a matcher for an array of `count` elements; an empty one may
+/// also be absent.
+fn length_matcher(count: usize) -> TomlValue {
+    let mut matcher = Table::new();
+    if count == 0 {
+        matcher.insert("empty".into(), TomlValue::Boolean(true));
+    } else {
+        matcher.insert("len".into(), TomlValue::Integer(count as i64));
+    }
+    TomlValue::Table(matcher)
+}
+
+fn insert_resource_checks(json: &mut Table, resource: &ResourceSummary, rewriter: &Rewriter<'_>) {
+    match resource {
+        ResourceSummary::User {
+            user_name,
+            active,
+            groups,
+        } => {
+            json.insert("$.userName".into(), toml_string(rewriter.text(user_name)));
+            json.insert("$.active".into(), TomlValue::Boolean(*active));
+            json.insert("$.groups".into(), length_matcher(*groups));
+        }
+        ResourceSummary::Group { display_name, members } => {
+            json.insert("$.displayName".into(), toml_string(rewriter.text(display_name)));
+            json.insert("$.members".into(), length_matcher(*members));
+        }
+    }
+}
+
+fn probe_step(name: String, path: String, query: Option<(&str, String)>, status: i64, json: Table) -> TomlValue {
+    let mut request = Table::new();
+    request.insert("method".into(), toml_string("GET"));
+    request.insert("path".into(), toml_string(path));
+    if let Some((key, value)) = query {
+        let mut table = Table::new();
+        table.insert(key.into(), toml_string(value));
+        request.insert("query".into(), TomlValue::Table(table));
+    }
+    let mut expect = Table::new();
+    expect.insert("status".into(), TomlValue::Integer(status));
+    if !json.is_empty() {
+        expect.insert("json".into(), TomlValue::Table(json));
+    }
+    let mut step = Table::new();
+    step.insert("name".into(), toml_string(name));
+    step.insert("request".into(), TomlValue::Table(request));
+    step.insert("expect".into(), TomlValue::Table(expect));
+    TomlValue::Table(step)
+}
+
+/// Builds the invariant probes for the model state after the last step.
+/// Resources whose id was never captured have no probe.
+fn probe_steps(model: &Model, naming: &Naming, rewriter: &Rewriter<'_>, captured: &BTreeSet<String>) -> Vec<TomlValue> {
+    let mut probes = Vec::new();
+    for (key, record) in &model.users {
+        let placeholder = user_placeholder(*key);
+        if !captured.contains(&placeholder) {
+            continue;
+        }
+        let mut json = Table::new();
+        json.insert("$.id".into(), toml_string(format!("${{{placeholder}}}")));
+        if let Some(resource) = ResourceSummary::user(model, naming, *key) {
+            insert_resource_checks(&mut json, &resource, rewriter);
+        }
+        probes.push(probe_step(
+            format!("probe-get-{placeholder}"),
+            format!("/Users/${{{placeholder}}}"),
+            None,
+            200,
+            json,
+        ));
+
+        // The stem in upper case checks that the filter ignores case.
+        let shouted = naming.user_name(&record.fields.user_name.to_uppercase());
+        let filter = rewriter.text(&format!("userName eq {}", filter_literal(&shouted)));
+        let mut json = Table::new();
+        json.insert("$.totalResults".into(), TomlValue::Integer(1));
+        json.insert("$.Resources[0].id".into(), toml_string(format!("${{{placeholder}}}")));
+        probes.push(probe_step(
+            format!("probe-filter-{placeholder}"),
+            "/Users".to_owned(),
+            Some(("filter", filter)),
+            200,
+            json,
+        ));
+    }
+    for key in model.groups.keys() {
+        let placeholder = group_placeholder(*key);
+        if !captured.contains(&placeholder) {
+            continue;
+        }
+        let mut json = Table::new();
+        json.insert("$.id".into(), toml_string(format!("${{{placeholder}}}")));
+        if let Some(resource) = ResourceSummary::group(model, naming, *key) {
+            insert_resource_checks(&mut json, &resource, rewriter);
+        }
+        probes.push(probe_step(
+            format!("probe-get-{placeholder}"),
+            format!("/Groups/${{{placeholder}}}"),
+            None,
+            200,
+            json,
+        ));
+    }
+    let deleted = model
+        .deleted_users
+        .iter()
+        .map(|key| ("Users", user_placeholder(*key)))
+        .chain(
+            model
+                .deleted_groups
+                .iter()
+                .map(|key| ("Groups", group_placeholder(*key))),
+        );
+    for (collection, placeholder) in deleted {
+        if captured.contains(&placeholder) {
+            probes.push(probe_step(
+                format!("probe-deleted-{placeholder}"),
+                format!("/{collection}/${{{placeholder}}}"),
+                None,
+                404,
+                Table::new(),
+            ));
+        }
+    }
+    probes
+}
+
 /// Deletes every resource the scenario captured, groups first.
 fn cleanup_steps(steps: &[StepRecord], captured: &BTreeSet<String>) -> Vec<TomlValue> {
     let mut groups = Vec::new();
     let mut users = Vec::new();
     for record in steps {
-        let Some(placeholder) = &record.request.binds else { continue };
+        let Some(placeholder) = &record.request.binds else {
+            continue;
+        };
         if !captured.contains(placeholder) {
             continue;
         }
@@ -225,13 +379,18 @@ fn cleanup_steps(steps: &[StepRecord], captured: &BTreeSet<String>) -> Vec<TomlV
 pub fn write_scenario(
     dir: &Path,
     failure: &Failure,
-    steps: &[StepRecord],
+    outcome: &CaseOutcome,
     naming: &Naming,
     seed: u64,
 ) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let name = format!("props.seed-{seed}.{}", failure.rule.id());
     let path = dir.join(format!("{name}.toml"));
-    std::fs::write(&path, scenario_toml(&name, failure, steps, naming, seed))?;
+    let steps = match failure.step {
+        Some(step) if step <= outcome.steps.len() => &outcome.steps[..step],
+        _ => &outcome.steps[..],
+    };
+    let text = scenario_toml(&name, failure, steps, &outcome.final_model, naming, seed);
+    std::fs::write(&path, text)?;
     Ok(path)
 }

@@ -12,8 +12,10 @@ use crate::snapshot::SnapshotOutcome;
 pub struct Diagnosis {
     /// Groups scenarios that failed the same way, for example `status 404 where 201 expected`.
     pub key: String,
-    /// The likely fix: the scenario author's, else a generic one from the failure kind.
+    /// The likely fix: the scenario author's, else [`Diagnosis::generic`].
     pub fix: String,
+    /// The fix that follows from the kind of failure alone, shared by a group.
+    pub generic: String,
 }
 
 /// Scenarios that share a likely cause.
@@ -38,7 +40,7 @@ pub fn diagnose(result: &ScenarioResult) -> Option<Diagnosis> {
         let (key, generic) = if error.contains("timed out") {
             (
                 "requests time out",
-                "the server did not answer in time: check that it is up, or raise --timeout",
+                "the server did not respond in time: check that it is up, or raise --timeout",
             )
         } else if error.starts_with("cannot build the request") {
             (
@@ -54,6 +56,7 @@ pub fn diagnose(result: &ScenarioResult) -> Option<Diagnosis> {
         return Some(Diagnosis {
             key: key.to_owned(),
             fix: authored.unwrap_or_else(|| generic.to_owned()),
+            generic: generic.to_owned(),
         });
     }
 
@@ -65,6 +68,7 @@ pub fn diagnose(result: &ScenarioResult) -> Option<Diagnosis> {
         return Some(Diagnosis {
             key: format!("status {} where {} expected", failure.actual, failure.expected),
             fix: authored.unwrap_or_else(|| generic.to_owned()),
+            generic: generic.to_owned(),
         });
     }
     let generic = if failure.check.starts_with("header") {
@@ -77,6 +81,7 @@ pub fn diagnose(result: &ScenarioResult) -> Option<Diagnosis> {
     Some(Diagnosis {
         key: format!("{} differs", failure.check),
         fix: authored.unwrap_or_else(|| generic.to_owned()),
+        generic: generic.to_owned(),
     })
 }
 
@@ -99,6 +104,7 @@ fn diagnose_snapshot(result: &ScenarioResult) -> Option<Diagnosis> {
     Some(Diagnosis {
         key: key.to_owned(),
         fix: fix.to_owned(),
+        generic: fix.to_owned(),
     })
 }
 
@@ -124,7 +130,7 @@ pub fn group_causes(results: &[ScenarioResult]) -> Vec<CauseGroup> {
             Some(group) => group.scenarios.push(result.name.clone()),
             None => groups.push(CauseGroup {
                 key: diagnosis.key,
-                hint: diagnosis.fix,
+                hint: diagnosis.generic,
                 scenarios: vec![result.name.clone()],
             }),
         }

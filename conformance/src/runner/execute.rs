@@ -127,7 +127,12 @@ impl Execution<'_> {
             failures: Vec::new(),
             request: None,
             response: None,
-            fix: step.fix.clone().or_else(|| self.scenario.fix.clone()),
+            fix: step
+                .fix
+                .as_ref()
+                .or(self.scenario.fix.as_ref())
+                .and_then(|fix| fix.for_profile(self.context.config.profile))
+                .map(str::to_owned),
         };
 
         let request = match build_request(&step.request, &self.vars) {
@@ -194,7 +199,7 @@ impl Execution<'_> {
         result
     }
 
-    /// Remembers resources created by POST and forgets those deleted.
+    /// Tracks resources created by POST, and stops tracking those a DELETE removed.
     fn track(&mut self, request: &ScimRequest, response: &ScimResponse) {
         let path = request.path.split('?').next().unwrap_or_default().trim_end_matches('/');
         match request.method.as_str() {

@@ -77,7 +77,7 @@ impl Cancel {
         }
     }
 
-    /// Sets the signal; every clone sees it.
+    /// Sets the signal for this value and every clone of it.
     pub fn cancel(&self) {
         self.sender.send_replace(true);
     }

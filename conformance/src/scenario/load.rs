@@ -12,7 +12,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 use super::{
-    BodyTemplate, Expect, ExpectOverride, Expectations, Profile, RequestTemplate, Scenario, Step, BUILTIN_VARS,
+    BodyTemplate, Fix, Expect, ExpectOverride, Expectations, Profile, RequestTemplate, Scenario, Step, BUILTIN_VARS,
     REPEAT_VAR,
 };
 use crate::client::Auth;
@@ -54,7 +54,7 @@ struct RawScenario {
     #[serde(default)]
     tags: Vec<String>,
     profiles: Vec<Profile>,
-    fix: Option<String>,
+    fix: Option<Fix>,
     #[serde(default)]
     exclusive: bool,
     #[serde(default)]
@@ -78,7 +78,7 @@ struct RawStep {
     snapshot: Option<bool>,
     #[serde(default)]
     redact: Vec<String>,
-    fix: Option<String>,
+    fix: Option<Fix>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -122,8 +122,12 @@ struct RawExpect {
 #[serde(deny_unknown_fields)]
 struct RawExpectFields {
     status: Option<StatusSpec>,
-    json: Option<IndexMap<String, toml::Value>>,
-    headers: Option<IndexMap<String, toml::Value>>,
+    #[serde(default)]
+    replace_json: bool,
+    #[serde(default)]
+    json: IndexMap<String, toml::Value>,
+    #[serde(default)]
+    headers: IndexMap<String, toml::Value>,
     empty_body: Option<bool>,
 }
 
@@ -358,10 +362,10 @@ fn validate_step(raw: RawStep, label: &str, defined: &HashSet<String>, profiles:
     let base_headers = expect.base.headers.iter().map(|(name, m)| (format!("expect.headers.{name}"), m));
     all_checks.extend(base_json.chain(base_headers));
     for (profile, fields) in &expect.overrides {
-        for (path, matcher) in fields.json.iter().flatten() {
+        for (path, matcher) in &fields.json {
             all_checks.push((format!("expect.{profile}.json.{path}"), matcher));
         }
-        for (name, matcher) in fields.headers.iter().flatten() {
+        for (name, matcher) in &fields.headers {
             all_checks.push((format!("expect.{profile}.headers.{name}"), matcher));
         }
     }
@@ -481,8 +485,9 @@ fn validate_expect(raw: RawExpect, label: &str, profiles: &[Profile]) -> Result<
             profile,
             ExpectOverride {
                 status: fields.status.map(|spec| status_codes(spec, &format!("{prefix}.status"))).transpose()?,
-                json: fields.json.map(|json| json_checks(json, &format!("{prefix}.json"))).transpose()?,
-                headers: fields.headers.map(|headers| header_checks(headers, &format!("{prefix}.headers"))).transpose()?,
+                replace_json: fields.replace_json,
+                json: json_checks(fields.json, &format!("{prefix}.json"))?,
+                headers: header_checks(fields.headers, &format!("{prefix}.headers"))?,
                 empty_body: fields.empty_body,
             },
         ));
@@ -582,6 +587,23 @@ request.path = "/Users/${user_id}"
     }
 
     #[test]
+    fn profile_json_merges_unless_replaced() {
+        let merged = VALID.replace(
+            "expect.rfc7644.status = [200, 201]",
+            "expect.rfc7644.json.\"$.id\" = { present = true }\nexpect.rfc7644.json.\"$.extra\" = 1",
+        );
+        let scenarios = load(&merged).expect("valid file");
+        let checks = scenarios[0].steps[0].expect.for_profile(Profile::Rfc7644).json;
+        let paths: Vec<&str> = checks.iter().map(|(path, _)| path.as_str()).collect();
+        assert_eq!(paths, vec!["$.userName", "$.id", "$.extra"]);
+
+        let replaced = VALID.replace("expect.rfc7644.status = [200, 201]", "expect.rfc7644.replace_json = true");
+        let scenarios = load(&replaced).expect("valid file");
+        assert!(scenarios[0].steps[0].expect.for_profile(Profile::Rfc7644).json.is_empty());
+        assert_eq!(scenarios[0].steps[0].expect.for_profile(Profile::Atlassian).json.len(), 2);
+    }
+
+    #[test]
     fn toml_syntax_error_names_file() {
         let error = error_of("[[scenario]\nname = 1");
         assert_eq!(error.file, Path::new("users.toml"));
@@ -592,10 +614,13 @@ request.path = "/Users/${user_id}"
     fn unknown_field_names_scenario_and_field() {
         let error = error_of(&VALID.replace("expect.status = 200", "expect.statsu = 200"));
         assert_eq!(error.scenario.as_deref(), Some("`users.create`"));
-        assert_eq!(error.field.as_deref(), Some("step 2.expect"));
+        assert_eq!(error.field.as_deref(), Some("step 2.expect.statsu"));
         assert!(error.message.contains("unknown field `statsu`"), "{error}");
-        let shown = error.to_string();
-        assert!(shown.starts_with("users.toml: scenario `users.create`: field `step 2.expect`"), "{shown}");
+        let rendered = error.to_string();
+        assert!(
+            rendered.starts_with("users.toml: scenario `users.create`: field `step 2.expect.statsu`"),
+            "{rendered}"
+        );
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub struct Scenario {
     pub tags: Vec<String>,
     pub profiles: Vec<Profile>,
     /// Likely fix shown when the scenario fails, unless a step has its own.
-    pub fix: Option<String>,
+    pub fix: Option<Fix>,
     /// Runs alone, after the parallel scenarios, because it reads whole lists.
     pub exclusive: bool,
     pub steps: Vec<Step>,
@@ -107,7 +107,30 @@ pub struct Step {
     pub snapshot: bool,
     /// Paths replaced by `[redacted]` in the snapshot, for values that vary between runs.
     pub redact: Vec<JsonPath>,
-    pub fix: Option<String>,
+    pub fix: Option<Fix>,
+}
+
+/// A likely fix, for every profile or per profile: in a file either
+/// `fix = "text"` or `fix = { atlassian = "text", rfc7644 = "text" }`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Fix {
+    Always(String),
+    PerProfile {
+        atlassian: Option<String>,
+        rfc7644: Option<String>,
+    },
+}
+
+impl Fix {
+    /// Returns the text for a profile, if there is one.
+    pub fn for_profile(&self, profile: Profile) -> Option<&str> {
+        match (self, profile) {
+            (Fix::Always(text), _) => Some(text),
+            (Fix::PerProfile { atlassian, .. }, Profile::Atlassian) => atlassian.as_deref(),
+            (Fix::PerProfile { rfc7644, .. }, Profile::Rfc7644) => rfc7644.as_deref(),
+        }
+    }
 }
 
 /// A request whose strings may hold `${var}` references.
@@ -130,11 +153,11 @@ pub enum BodyTemplate {
     Raw(String),
 }
 
-/// What a response must satisfy, with optional per-profile replacements.
+/// Expectations of a response, with optional per-profile changes.
 #[derive(Debug, Clone, Default)]
 pub struct Expect {
     pub base: Expectations,
-    /// Fields that replace the base ones under one profile.
+    /// Changes to the base under one profile.
     pub overrides: Vec<(Profile, ExpectOverride)>,
 }
 
@@ -146,11 +169,16 @@ impl Expect {
             if let Some(status) = &fields.status {
                 merged.status = Some(status.clone());
             }
-            if let Some(json) = &fields.json {
-                merged.json = json.clone();
+            if fields.replace_json {
+                merged.json.clear();
             }
-            if let Some(headers) = &fields.headers {
-                merged.headers = headers.clone();
+            for (path, matcher) in &fields.json {
+                merged.json.retain(|(existing, _)| existing.as_str() != path.as_str());
+                merged.json.push((path.clone(), matcher.clone()));
+            }
+            for (name, matcher) in &fields.headers {
+                merged.headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(name));
+                merged.headers.push((name.clone(), matcher.clone()));
             }
             if let Some(empty_body) = fields.empty_body {
                 merged.empty_body = Some(empty_body);
@@ -171,11 +199,15 @@ pub struct Expectations {
     pub empty_body: Option<bool>,
 }
 
-/// The expectation fields a profile replaces; `None` keeps the base field.
+/// Changes one profile makes to the base expectations. `status` and
+/// `empty_body` replace the base ones when set. `json` and `headers` checks are
+/// added, and each replaces a base check of the same path or header.
 #[derive(Debug, Clone, Default)]
 pub struct ExpectOverride {
     pub status: Option<Vec<u16>>,
-    pub json: Option<Vec<(JsonPath, Matcher)>>,
-    pub headers: Option<Vec<(String, Matcher)>>,
+    /// Drop every base JSON check before adding this profile's.
+    pub replace_json: bool,
+    pub json: Vec<(JsonPath, Matcher)>,
+    pub headers: Vec<(String, Matcher)>,
     pub empty_body: Option<bool>,
 }

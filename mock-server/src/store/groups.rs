@@ -13,7 +13,7 @@ use super::{fold, Directory, World};
 use crate::clock;
 use crate::error::ScimError;
 use crate::model::{normalize, GroupRecord};
-use crate::patch::{self, PatchOperation};
+use crate::patch::{self, PatchOpKind, PatchOperation};
 use crate::schema::GROUP_RESOURCE;
 
 /// The text Atlassian returns when a PATCH names a member it cannot find.
@@ -125,6 +125,8 @@ pub(crate) fn patch_group(world: &mut World, directory_id: Uuid, id: Uuid, opera
     let directory = directory_mut(world, directory_id)?;
     let existing = directory.group(&id).ok_or_else(|| group_not_found(&id.to_string()))?;
 
+    check_added_members(directory, operations)?;
+
     let mut view = group_view(existing);
     patch::apply(&mut view, operations, &GROUP_RESOURCE)?;
     let attributes = normalize(&view, &GROUP_RESOURCE)?;
@@ -143,6 +145,42 @@ pub(crate) fn patch_group(world: &mut World, directory_id: Uuid, id: Uuid, opera
     updated.members = members;
     updated.last_modified = clock::now();
     directory.put_group(updated);
+    Ok(())
+}
+
+/// Rejects a PATCH whose `add` or `replace` names a member that is not a
+/// user of this directory, even when a later operation would remove it
+/// again, because Atlassian answers the whole PATCH with 404 then.
+fn check_added_members(directory: &Directory, operations: &[PatchOperation]) -> Result<(), ScimError> {
+    for operation in operations {
+        if operation.op == PatchOpKind::Remove {
+            continue;
+        }
+        let Some(value) = &operation.value else { continue };
+        let members = match &operation.path {
+            Some(path) if path.attr.name.eq_ignore_ascii_case("members") && path.filter.is_none() => Some(value),
+            Some(_) => None,
+            None => value
+                .as_object()
+                .and_then(|fields| fields.iter().find(|(key, _)| key.eq_ignore_ascii_case("members")))
+                .map(|(_, members)| members),
+        };
+        let Some(members) = members else { continue };
+
+        let elements = match members {
+            Value::Array(elements) => elements.as_slice(),
+            single => std::slice::from_ref(single),
+        };
+        for element in elements {
+            let Some(member) = element.get("value").and_then(Value::as_str) else { continue };
+            let known = Uuid::parse_str(member).is_ok_and(|user_id| directory.user(&user_id).is_some());
+            if !known {
+                return Err(ScimError::not_found(format!(
+                    "{MISSING_RESOURCE}: no user with id \"{member}\" in this directory."
+                )));
+            }
+        }
+    }
     Ok(())
 }
 
