@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use uuid::Uuid;
 
+use crate::faults::RateLimit;
 use crate::seed::DEFAULT_SITE;
 use crate::settings::Behaviour;
 use crate::store::SiteGroup;
@@ -30,8 +31,12 @@ EXAMPLES:
     Write a seed of 20,000 users for load tests:
         scim-mock generate-seed --users 20000 --output /tmp/large.json
 
+    Inject faults from a file and keep the state across restarts:
+        scim-mock --faults fixtures/faults/flaky-creates.json --state-file /tmp/scim-state.json
+
 On start, one line on standard output gives what a script needs:
-    scim-mock ready base_url=URL directory_id=ID token=KEY org_id=ID org_token=KEY
+    scim-mock ready base_url=URL directory_id=ID token=KEY org_id=ID org_token=KEY control_url=URL control_token=KEY
+(control_url and control_token are left out with --no-control-api.)
 Every flag can also be set through the environment variable in its help."
 )]
 pub struct Cli {
@@ -144,6 +149,48 @@ pub struct ServeArgs {
     #[arg(long, env = "SCIM_MOCK_LENIENT_CONTENT_TYPE")]
     pub lenient_content_type: bool,
 
+    /// JSON file of fault rules, a fault seed and a rate limit to load at
+    /// start (format: fixtures/faults/README.md).
+    #[arg(long, env = "SCIM_MOCK_FAULTS")]
+    pub faults: Option<PathBuf>,
+
+    /// Seed of the random draws of fault rules (probability triggers and
+    /// latency ranges); overrides the fault file's seed. Random when absent.
+    #[arg(long, env = "SCIM_MOCK_FAULT_SEED")]
+    pub fault_seed: Option<u64>,
+
+    /// Requests per second each API key may send before getting 429 with
+    /// Retry-After; overrides the fault file's rate limit. Off when absent.
+    #[arg(long, env = "SCIM_MOCK_RATE_LIMIT")]
+    pub rate_limit: Option<f64>,
+
+    /// Requests an API key may send at once under --rate-limit; defaults to
+    /// the rate rounded up.
+    #[arg(long, env = "SCIM_MOCK_RATE_LIMIT_BURST", requires = "rate_limit")]
+    pub rate_limit_burst: Option<u32>,
+
+    /// Bearer token of the control API under /_mock/; generated and printed
+    /// at start when absent.
+    #[arg(long, env = "SCIM_MOCK_CONTROL_TOKEN")]
+    pub control_token: Option<String>,
+
+    /// Turn the control API off; /_mock/ paths then get 404 like any
+    /// unknown path.
+    #[arg(long, env = "SCIM_MOCK_NO_CONTROL_API", conflicts_with = "control_token")]
+    pub no_control_api: bool,
+
+    /// Requests the journal keeps (GET /_mock/requests) before dropping the
+    /// oldest; 0 keeps none.
+    #[arg(long, env = "SCIM_MOCK_JOURNAL_SIZE", default_value_t = crate::DEFAULT_JOURNAL_SIZE)]
+    pub journal_size: usize,
+
+    /// JSON file the state is loaded from at start if it exists, and saved
+    /// to atomically on SIGINT, SIGTERM and POST /_mock/state/save. A loaded
+    /// state replaces --seed, the id, key, domain and group flags, and
+    /// --user-limit, --allow-external-users and --page-size.
+    #[arg(long, env = "SCIM_MOCK_STATE_FILE")]
+    pub state_file: Option<PathBuf>,
+
     /// Format of the request log on standard error.
     #[arg(long, env = "SCIM_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -154,8 +201,8 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
-    /// Turns the flags into a server builder.
-    pub fn builder(&self) -> MockServerBuilder {
+    /// Turns the flags into a server builder, or explains the invalid one.
+    pub fn builder(&self) -> Result<MockServerBuilder, String> {
         let behaviour = Behaviour {
             allow_external_users: self.allow_external_users,
             user_limit: self.user_limit,
@@ -169,7 +216,9 @@ impl ServeArgs {
             .host(self.host)
             .port(self.port)
             .behaviour(behaviour)
-            .verified_domains(self.verified_domains.iter().map(|domain| domain.trim().to_owned()));
+            .verified_domains(self.verified_domains.iter().map(|domain| domain.trim().to_owned()))
+            .journal_size(self.journal_size)
+            .control_api(!self.no_control_api);
         if let Some(id) = self.directory_id {
             builder = builder.directory_id(id);
         }
@@ -194,8 +243,35 @@ impl ServeArgs {
         if !self.site_groups.is_empty() {
             builder = builder.site_groups(self.site_groups.iter().map(|text| parse_site_group(text)).collect());
         }
-        builder
+        if let Some(path) = &self.faults {
+            builder = builder.faults_file(path.clone());
+        }
+        if let Some(seed) = self.fault_seed {
+            builder = builder.fault_seed(seed);
+        }
+        if let Some(rate) = self.rate_limit {
+            builder = builder.rate_limit(rate_limit(rate, self.rate_limit_burst)?);
+        }
+        if let Some(token) = &self.control_token {
+            if token.trim().is_empty() || token.contains(char::is_whitespace) {
+                return Err("invalid --control-token: it must be non-empty and without spaces".to_owned());
+            }
+            builder = builder.control_token(token.clone());
+        }
+        if let Some(path) = &self.state_file {
+            builder = builder.state_file(path.clone());
+        }
+        Ok(builder)
     }
+}
+
+/// Checks `--rate-limit` and `--rate-limit-burst`.
+fn rate_limit(rate: f64, burst: Option<u32>) -> Result<RateLimit, String> {
+    let spec = match burst {
+        Some(burst) => serde_json::json!({"requestsPerSecond": rate, "burst": burst}),
+        None => serde_json::json!({"requestsPerSecond": rate}),
+    };
+    serde_json::from_value(spec).map_err(|error| format!("invalid --rate-limit or --rate-limit-burst: {error}"))
 }
 
 /// Parses `NAME` or `NAME@SITE`.
@@ -226,6 +302,24 @@ mod tests {
     #[test]
     fn site_group_default_site() {
         assert_eq!(parse_site_group("site-admins").site, DEFAULT_SITE);
+    }
+
+    #[test]
+    fn rate_limit_flags_checked() {
+        assert!(rate_limit(5.0, None).is_ok());
+        assert!(rate_limit(0.0, None).expect_err("the flag is invalid").contains("--rate-limit"));
+        assert!(rate_limit(5.0, Some(0)).expect_err("the flag is invalid").contains("burst"));
+    }
+
+    #[test]
+    fn blank_control_token_rejected() {
+        let cli = Cli::try_parse_from(["scim-mock", "--control-token", " "]).expect("the flags parse");
+        assert!(cli.serve.builder().expect_err("a blank token is rejected").contains("--control-token"));
+    }
+
+    #[test]
+    fn no_control_api_conflicts_with_token() {
+        assert!(Cli::try_parse_from(["scim-mock", "--no-control-api", "--control-token", "x"]).is_err());
     }
 
     #[test]

@@ -19,9 +19,14 @@ async fn main() -> anyhow::Result<()> {
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     init_logging(&args)?;
 
-    let server = args.builder().start().await.context("failed to start scim-mock")?;
+    let builder = args.builder().map_err(anyhow::Error::msg)?;
+    let server = builder.start().await.context("failed to start scim-mock")?;
+    // Listening before the ready line is printed means a script that sends
+    // SIGTERM as soon as it has read the line still gets a graceful stop
+    // (and a saved state file) instead of the default action, death.
+    let signals = ShutdownSignals::install()?;
     let mut stdout = std::io::stdout().lock();
-    writeln!(
+    write!(
         stdout,
         "scim-mock ready base_url={} directory_id={} token={} org_id={} org_token={}",
         server.base_url(),
@@ -30,32 +35,64 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         server.org_id(),
         server.org_token(),
     )?;
+    if let (Some(url), Some(token)) = (server.control_url(), server.control_token()) {
+        write!(stdout, " control_url={url} control_token={token}")?;
+    }
+    writeln!(stdout)?;
     for (directory_id, token) in server.directories().into_iter().skip(1) {
         writeln!(stdout, "scim-mock directory base_url={}/scim/directory/{directory_id} directory_id={directory_id} token={token}", server.url())?;
     }
     stdout.flush()?;
     drop(stdout);
 
-    wait_for_signal().await?;
+    signals.wait().await?;
     tracing::info!("shutting down");
-    server.shutdown().await;
+    server.shutdown_and_save().await.context("failed to save the state on shutdown")?;
     Ok(())
 }
 
-/// Waits for Ctrl-C or, on Unix, SIGTERM.
-async fn wait_for_signal() -> anyhow::Result<()> {
-    #[cfg(unix)]
-    {
-        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .context("failed to listen for SIGTERM")?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result.context("failed to listen for Ctrl-C")?,
-            _ = terminate.recv() => {}
-        }
+/// Listeners for SIGINT (Ctrl-C) and SIGTERM, registered when created.
+#[cfg(unix)]
+struct ShutdownSignals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl ShutdownSignals {
+    fn install() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(ShutdownSignals {
+            interrupt: signal(SignalKind::interrupt()).context("failed to listen for SIGINT")?,
+            terminate: signal(SignalKind::terminate()).context("failed to listen for SIGTERM")?,
+        })
     }
-    #[cfg(not(unix))]
-    tokio::signal::ctrl_c().await.context("failed to listen for Ctrl-C")?;
-    Ok(())
+
+    /// Waits for either signal.
+    async fn wait(mut self) -> anyhow::Result<()> {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        Ok(())
+    }
+}
+
+/// Waits for Ctrl-C, the only shutdown signal outside Unix.
+#[cfg(not(unix))]
+struct ShutdownSignals;
+
+#[cfg(not(unix))]
+impl ShutdownSignals {
+    fn install() -> anyhow::Result<Self> {
+        Ok(ShutdownSignals)
+    }
+
+    // NOTE: tokio registers the Ctrl-C handler on the first poll, so a
+    // Ctrl-C right after the ready line can still end the process at once.
+    async fn wait(self) -> anyhow::Result<()> {
+        tokio::signal::ctrl_c().await.context("failed to listen for Ctrl-C")
+    }
 }
 
 fn init_logging(args: &ServeArgs) -> anyhow::Result<()> {

@@ -8,13 +8,17 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use parking_lot::RwLock;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::app::{App, Transport};
+use crate::app::{App, Defaults, Initial, StateFile, Transport};
+use crate::faults::{Fault, FaultConfig, FaultEngine, FaultFileError, RateLimit};
+use crate::journal::Journal;
 use crate::seed::{self, generate_key, Seed, SeedError};
 use crate::settings::Behaviour;
+use crate::state::StateFileError;
 use crate::store::{Directory, Organisation, SiteGroup, Store, World};
 
 /// Why a server could not start.
@@ -24,7 +28,14 @@ pub enum StartError {
     Bind { address: SocketAddr, source: std::io::Error },
     #[error(transparent)]
     Seed(#[from] SeedError),
+    #[error(transparent)]
+    Faults(#[from] FaultFileError),
+    #[error(transparent)]
+    State(#[from] StateFileError),
 }
+
+/// Requests the journal keeps by default before dropping the oldest.
+pub const DEFAULT_JOURNAL_SIZE: usize = 1000;
 
 /// Configures a [`MockServer`] before it starts.
 ///
@@ -47,6 +58,14 @@ pub struct MockServerBuilder {
     behaviour: Behaviour,
     seed: Option<Seed>,
     seed_path: Option<PathBuf>,
+    /// Rules, seed and rate limit set in Rust; they apply after the fault
+    /// file's and override its seed and rate limit.
+    faults: FaultConfig,
+    faults_path: Option<PathBuf>,
+    journal_size: usize,
+    control_api: bool,
+    control_token: Option<String>,
+    state_file: Option<PathBuf>,
 }
 
 impl Default for MockServerBuilder {
@@ -65,6 +84,12 @@ impl Default for MockServerBuilder {
             behaviour: Behaviour::default(),
             seed: None,
             seed_path: None,
+            faults: FaultConfig::default(),
+            faults_path: None,
+            journal_size: DEFAULT_JOURNAL_SIZE,
+            control_api: true,
+            control_token: None,
+            state_file: None,
         }
     }
 }
@@ -167,9 +192,80 @@ impl MockServerBuilder {
         self
     }
 
-    /// Builds the initial state: the default organisation and directory,
-    /// then the seed.
-    pub(crate) fn build_world(&self) -> Result<(World, Identity), SeedError> {
+    /// Installs a fault rule at start, after those of the fault file.
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.faults.faults.push(fault);
+        self
+    }
+
+    /// Loads fault rules, a seed and a rate limit from a JSON file at
+    /// start; see `fixtures/faults/README.md`.
+    pub fn faults_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.faults_path = Some(path.into());
+        self
+    }
+
+    /// Seeds the draws of probability triggers and latency ranges, over
+    /// the fault file's seed. Without any, a random seed is drawn and
+    /// reported by [`MockServer::faults`].
+    pub fn fault_seed(mut self, seed: u64) -> Self {
+        self.faults.seed = Some(seed);
+        self
+    }
+
+    /// Limits the requests per second of each API key, over the fault
+    /// file's limit.
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.faults.rate_limit = Some(limit);
+        self
+    }
+
+    /// Sets how many requests the journal keeps (default 1,000); 0 keeps none.
+    pub fn journal_size(mut self, size: usize) -> Self {
+        self.journal_size = size;
+        self
+    }
+
+    /// Turns the control API under `/_mock/` on (the default) or off.
+    pub fn control_api(mut self, enabled: bool) -> Self {
+        self.control_api = enabled;
+        self
+    }
+
+    /// Fixes the control API's bearer token instead of generating one.
+    pub fn control_token(mut self, token: impl Into<String>) -> Self {
+        self.control_token = Some(token.into());
+        self
+    }
+
+    /// Loads the state from this file at start when it exists, and saves it
+    /// there on [`MockServer::shutdown`] and [`MockServer::save_state`].
+    /// A loaded state replaces the seed and every id, key, domain and group
+    /// setting, and its organisation settings (user limit, external users,
+    /// page size) replace those of [`MockServerBuilder::behaviour`].
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
+    /// Builds the initial state: from the state file when it exists, else
+    /// the default organisation and directory, then the seed.
+    pub(crate) fn build_world(&self) -> Result<(World, Defaults), StartError> {
+        if let Some(path) = &self.state_file {
+            if let Some(saved) = crate::state::load(path)? {
+                let (world, defaults) = crate::state::import(&saved).map_err(|source| StateFileError::Invalid {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                tracing::info!(path = %path.display(), "state loaded; the seed and the id, key, domain and group settings are not used");
+                return Ok((world, defaults));
+            }
+            tracing::info!(path = %path.display(), "state file does not exist yet; starting from the seed");
+        }
+        Ok(self.build_seeded_world()?)
+    }
+
+    fn build_seeded_world(&self) -> Result<(World, Defaults), SeedError> {
         let mut organisation = Organisation::new(
             self.org_id.unwrap_or_else(Uuid::new_v4),
             self.org_token.clone().unwrap_or_else(generate_key),
@@ -189,11 +285,9 @@ impl MockServerBuilder {
             "Default".to_owned(),
             self.token.clone().unwrap_or_else(generate_key),
         );
-        let identity = Identity {
+        let defaults = Defaults {
             org_id: organisation.id,
-            org_token: organisation.api_key.clone(),
             directory_id: directory.id,
-            token: directory.api_key.clone(),
         };
 
         let mut world = World::default();
@@ -202,17 +296,36 @@ impl MockServerBuilder {
 
         if let Some(path) = &self.seed_path {
             let seed = Seed::from_file(path)?;
-            seed::load(&mut world, &seed, identity.directory_id, &self.behaviour)?;
+            seed::load(&mut world, &seed, defaults.directory_id, &self.behaviour)?;
         }
         if let Some(seed) = &self.seed {
-            seed::load(&mut world, seed, identity.directory_id, &self.behaviour)?;
+            seed::load(&mut world, seed, defaults.directory_id, &self.behaviour)?;
         }
-        Ok((world, identity))
+        Ok((world, defaults))
+    }
+
+    /// Merges the fault file with the rules, seed and rate limit set in
+    /// Rust, and fixes the seed so a reset replays the same draws.
+    fn fault_config(&self) -> Result<FaultConfig, FaultFileError> {
+        let mut config = match &self.faults_path {
+            Some(path) => FaultConfig::from_file(path)?,
+            None => FaultConfig::default(),
+        };
+        config.faults.extend(self.faults.faults.iter().cloned());
+        // A drawn seed keeps 53 bits, so it survives JSON readers that store
+        // numbers as doubles (JavaScript) when someone replays a run.
+        let drawn = || rand::random::<u64>() >> 11;
+        config.seed = Some(self.faults.seed.or(config.seed).unwrap_or_else(drawn));
+        if self.faults.rate_limit.is_some() {
+            config.rate_limit = self.faults.rate_limit;
+        }
+        Ok(config)
     }
 
     /// Binds the port, loads the state and starts serving in the background.
     pub async fn start(self) -> Result<MockServer, StartError> {
-        let (world, identity) = self.build_world()?;
+        let (world, defaults) = self.build_world()?;
+        let faults = self.fault_config()?;
 
         let address = SocketAddr::new(self.host, self.port);
         let listener = TcpListener::bind(address)
@@ -224,35 +337,38 @@ impl MockServerBuilder {
             IpAddr::V4(ip) => format!("http://{ip}:{}", local.port()),
         });
 
+        let control_token = self.control_api.then(|| self.control_token.clone().unwrap_or_else(generate_key));
+        if !faults.faults.is_empty() || faults.rate_limit.is_some() {
+            tracing::info!(rules = faults.faults.len(), seed = faults.seed, "fault rules installed");
+        }
         let app = Arc::new(App {
-            store: Store::new(world),
+            store: Store::new(world.clone()),
             public_url,
             transport: Transport {
                 max_body_bytes: self.behaviour.max_body_bytes,
                 strict_content_type: self.behaviour.strict_content_type,
             },
+            faults: FaultEngine::new(&faults, 0),
+            journal: Journal::new(self.journal_size),
+            control_token,
+            defaults: RwLock::new(defaults),
+            initial: Initial { world, defaults, faults },
+            state_file: self.state_file.clone().map(|path| StateFile {
+                path,
+                save_lock: tokio::sync::Mutex::new(()),
+            }),
         });
         let (shutdown, shutdown_signal) = watch::channel(false);
         let task = tokio::spawn(crate::http::serve(listener, Arc::clone(&app), shutdown_signal));
-        tracing::info!(address = %local, directory_id = %identity.directory_id, "mock server listening");
+        tracing::info!(address = %local, directory_id = %defaults.directory_id, "mock server listening");
 
         Ok(MockServer {
             app,
             address: local,
-            identity,
             shutdown,
             task: Some(task),
         })
     }
-}
-
-/// The ids and keys of the default organisation and directory.
-#[derive(Debug, Clone)]
-pub(crate) struct Identity {
-    org_id: Uuid,
-    org_token: String,
-    directory_id: Uuid,
-    token: String,
 }
 
 /// A running mock server. Dropping it stops the server.
@@ -260,7 +376,6 @@ pub(crate) struct Identity {
 pub struct MockServer {
     app: Arc<App>,
     address: SocketAddr,
-    identity: Identity,
     /// Sending `true` stops the accept loop; dropping the sender does too.
     shutdown: watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -286,7 +401,7 @@ impl MockServer {
     /// Returns the SCIM base URL of the default directory, such as
     /// `http://127.0.0.1:PORT/scim/directory/<id>`.
     pub fn base_url(&self) -> String {
-        self.app.directory_base(self.identity.directory_id)
+        self.app.directory_base(self.app.defaults().directory_id)
     }
 
     /// Returns the scheme, host and port of the server, such as
@@ -300,34 +415,42 @@ impl MockServer {
         self.address
     }
 
-    /// Returns the default directory's API key.
-    pub fn token(&self) -> &str {
-        &self.identity.token
+    /// Returns the default directory's current API key, which changes when
+    /// the key is regenerated or a state is imported.
+    pub fn token(&self) -> String {
+        let directory_id = self.app.defaults().directory_id;
+        let world = self.app.store.read();
+        world
+            .directories
+            .get(&directory_id)
+            .map(|directory| directory.api_key.clone())
+            .unwrap_or_default()
     }
 
     /// Returns the default directory's id.
     pub fn directory_id(&self) -> Uuid {
-        self.identity.directory_id
+        self.app.defaults().directory_id
     }
 
     /// Returns the organisation's id.
     pub fn org_id(&self) -> Uuid {
-        self.identity.org_id
+        self.app.defaults().org_id
     }
 
     /// Returns the org API key, which opens the admin endpoints.
-    pub fn org_token(&self) -> &str {
-        &self.identity.org_token
+    pub fn org_token(&self) -> String {
+        let org_id = self.app.defaults().org_id;
+        let world = self.app.store.read();
+        world
+            .organisations
+            .get(&org_id)
+            .map(|organisation| organisation.api_key.clone())
+            .unwrap_or_default()
     }
 
     /// Returns the audit log of the default organisation, oldest first.
     pub fn audit_events(&self) -> Vec<crate::model::AuditEvent> {
-        let world = self.app.store.read();
-        world
-            .organisations
-            .get(&self.identity.org_id)
-            .map(|organisation| organisation.audit.events().cloned().collect())
-            .unwrap_or_default()
+        crate::control::audit_events(&self.app, self.app.defaults().org_id)
     }
 
     /// Returns every directory of the server with its key, the default first.
@@ -338,16 +461,35 @@ impl MockServer {
             .values()
             .map(|directory| (directory.id, directory.api_key.clone()))
             .collect();
-        directories.sort_by_key(|(id, _)| *id != self.identity.directory_id);
+        let default_id = self.app.defaults().directory_id;
+        directories.sort_by_key(|(id, _)| *id != default_id);
         directories
     }
 
-    /// Stops accepting connections and waits for requests in flight.
-    pub async fn shutdown(mut self) {
+    pub(crate) fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// Stops accepting connections, waits for requests in flight, then
+    /// saves the state file if one is configured, logging a failure.
+    pub async fn shutdown(self) {
+        if let Err(error) = self.shutdown_and_save().await {
+            tracing::error!(%error, "failed to save the state file on shutdown");
+        }
+    }
+
+    /// Like [`MockServer::shutdown`], but returns a failure to save the
+    /// state file instead of logging it. Without a state file it only stops.
+    pub async fn shutdown_and_save(mut self) -> Result<(), StateFileError> {
         let _ = self.shutdown.send(true);
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        // Saving after the drain keeps the writes of the last requests.
+        if self.app.state_file.is_some() {
+            crate::control::save_state(&self.app).await?;
+        }
+        Ok(())
     }
 }
 

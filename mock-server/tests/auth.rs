@@ -50,6 +50,17 @@ async fn empty_bearer_is_401() {
 }
 
 #[tokio::test]
+async fn non_ascii_header_is_401() {
+    let (_server, scim) = start().await;
+    let value = reqwest::header::HeaderValue::from_bytes(b"Bearer \xe9t\xe9").expect("obs-text is a valid header value");
+
+    let request = scim.http.get(scim.url("/Users")).header(AUTHORIZATION, value);
+    let reply = scim.send(request).await;
+
+    assert_auth_error(&reply, 401);
+}
+
+#[tokio::test]
 async fn missing_header_on_write_is_401() {
     let (_server, scim) = start().await;
 

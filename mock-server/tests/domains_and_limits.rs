@@ -201,7 +201,7 @@ async fn limit_allows_updates() {
 #[tokio::test]
 async fn limit_applies_per_directory() {
     // The seeded organisation takes the builder's limit too. Its Okta
-    // directory holds three users and its Entra directory two.
+    // directory contains three users and its Entra directory two.
     let builder = MockServer::builder().user_limit(3).seed_file(common::SMALL_SEED);
     let (server, scim) = start_with(builder).await;
     let okta = Scim::for_directory(&server, common::OKTA_DIRECTORY);

@@ -52,6 +52,16 @@ async fn root_search_is_404() {
 }
 
 #[tokio::test]
+async fn resource_search_is_404() {
+    let (_server, scim) = start().await;
+
+    for path in ["/Users/.search", "/Groups/.search"] {
+        let reply = scim.post(path, &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]})).await;
+        assert_scim_error(&reply, 404, None);
+    }
+}
+
+#[tokio::test]
 async fn text_plain_body_is_415() {
     let (_server, scim) = start().await;
 
@@ -152,7 +162,7 @@ async fn chunked_oversized_body_is_413() {
         scim.token,
     )
     .into_bytes();
-    request.extend(std::iter::repeat(b' ').take(size));
+    request.extend(std::iter::repeat_n(b' ', size));
     let (status, body) = raw_exchange(&server, &request).await;
 
     assert_eq!(status, 413, "{body}");
@@ -250,7 +260,7 @@ async fn trailing_slash_routes_alike() {
 }
 
 #[tokio::test]
-async fn unsupported_method_is_error() {
+async fn unsupported_method_is_405() {
     let (_server, scim) = start().await;
 
     let reply = scim.send(scim.request(Method::DELETE, "/Users")).await;

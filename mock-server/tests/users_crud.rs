@@ -9,7 +9,7 @@ use common::{
 };
 use serde_json::{json, Value};
 
-/// A user body that sets every writable attribute the API documents.
+/// Returns a user body that sets every writable attribute the API documents.
 fn full_user_body() -> Value {
     json!({
         "schemas": [USER_URN, ENTERPRISE_URN, CUSTOM_URN],
@@ -204,6 +204,41 @@ async fn create_minimal_has_no_nulls() {
 }
 
 #[tokio::test]
+async fn create_omits_empty_lists() {
+    let (_server, scim) = start().await;
+    let mut body = user_body("ada");
+    body["phoneNumbers"] = json!([]);
+
+    let user = scim.post_user_body(&body).await;
+
+    assert!(user.get("phoneNumbers").is_none(), "an empty list is an unset attribute: {user}");
+}
+
+#[tokio::test]
+async fn put_omits_empty_lists() {
+    let (_server, scim) = start().await;
+    let user = scim.post_user_body(&full_user_body()).await;
+    let mut body = user_body("ada");
+    body["phoneNumbers"] = json!([]);
+
+    let reply = scim.put(&format!("/Users/{}", user["id"].as_str().expect("id")), &body).await;
+
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert!(reply.body.get("phoneNumbers").is_none(), "{}", reply.text);
+}
+
+#[tokio::test]
+async fn create_timestamps_equal() {
+    let (_server, scim) = start().await;
+
+    // RFC 7643 §3.1: lastModified equals created until the first change.
+    for index in 0..20 {
+        let user = scim.post_user(&format!("user{index}")).await;
+        assert_eq!(user["meta"]["lastModified"], user["meta"]["created"], "{user}");
+    }
+}
+
+#[tokio::test]
 async fn create_without_schemas_accepted() {
     let (_server, scim) = start().await;
 
@@ -313,6 +348,26 @@ async fn get_unknown_is_404() {
     let reply = scim.get("/Users/00000000-0000-4000-8000-000000000000").await;
 
     assert_scim_error(&reply, 404, None);
+}
+
+#[tokio::test]
+async fn other_directory_user_is_404() {
+    let server = common::start_seeded().await;
+    let okta = common::Scim::for_directory(&server, common::OKTA_DIRECTORY);
+    let entra = common::Scim::for_directory(&server, common::ENTRA_DIRECTORY);
+    let found = okta.get(&common::users_filter("userName eq \"ada.lovelace@acme.example\"")).await;
+    let path = format!("/Users/{}", found.body["Resources"][0]["id"].as_str().expect("seeded user id"));
+
+    let get = entra.get(&path).await;
+    let put = entra.put(&path, &user_body("ada.lovelace@acme.example")).await;
+    let patch = entra.patch_ops(&path, json!([{"op": "replace", "path": "active", "value": false}])).await;
+    let delete = entra.delete(&path).await;
+
+    assert_scim_error(&get, 404, None);
+    assert_scim_error(&put, 404, None);
+    assert_scim_error(&patch, 404, None);
+    assert_scim_error(&delete, 404, None);
+    assert_eq!(okta.get(&path).await.body["active"], true);
 }
 
 #[tokio::test]
@@ -452,7 +507,7 @@ async fn patch_returns_full_resource() {
 
     let reply = scim.patch_ops(&path, json!([{"op": "replace", "path": "title", "value": "Countess"}])).await;
 
-    assert_eq!(reply.status, 200, "PATCH must not answer 204: {}", reply.text);
+    assert_eq!(reply.status, 200, "PATCH must not respond with 204: {}", reply.text);
     assert_eq!(reply.body["title"], "Countess");
     assert_eq!(reply.body["userName"], "ada@example.com");
     assert_eq!(reply.body["name"], user["name"]);

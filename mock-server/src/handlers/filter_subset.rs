@@ -21,25 +21,34 @@ pub(crate) struct FilterTarget {
 /// Returns the attribute and the value of a supported filter, or the 400
 /// `invalidFilter` that explains what is wrong with it.
 pub(crate) fn supported_eq(text: &str, target: FilterTarget) -> Result<(&'static str, String), ScimError> {
-    let supported = target
-        .attributes
-        .iter()
-        .map(|name| format!("{name} eq \"...\""))
-        .collect::<Vec<_>>()
-        .join(" or ");
+    // Built only for an error message, because most filters are valid.
+    let supported = || {
+        target
+            .attributes
+            .iter()
+            .map(|name| format!("{name} eq \"...\""))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
     let label = target.label;
 
     let parsed = filter::parse(text).map_err(|error| {
         ScimError::bad_request(
             ScimType::InvalidFilter,
-            format!("Resource [{label}] invalid filter: the filter {text:?} is malformed: {error}. Supported filters are {supported}."),
+            format!(
+                "Resource [{label}] invalid filter: the filter {text:?} is malformed: {error}. Supported filters are {}.",
+                supported()
+            ),
         )
     })?;
 
     let unsupported = || {
         ScimError::bad_request(
             ScimType::InvalidFilter,
-            format!("Resource [{label}] invalid filter: the filter {text:?} is valid SCIM but not supported by this API. Use a single {supported}."),
+            format!(
+                "Resource [{label}] invalid filter: the filter {text:?} is valid SCIM but not supported by this API. Use a single {}.",
+                supported()
+            ),
         )
     };
 

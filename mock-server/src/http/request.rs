@@ -30,7 +30,15 @@ impl ScimRequest {
         let segments = path
             .split('/')
             .filter(|segment| !segment.is_empty())
-            .map(|segment| percent_encoding::percent_decode_str(segment).decode_utf8_lossy().into_owned())
+            .map(|segment| {
+                // A segment without `%` decodes to itself; skipping the
+                // decoder saves a UTF-8 validation pass per segment.
+                if segment.contains('%') {
+                    percent_encoding::percent_decode_str(segment).decode_utf8_lossy().into_owned()
+                } else {
+                    segment.to_owned()
+                }
+            })
             .collect();
         let query = query
             .map(|text| form_urlencoded::parse(text.as_bytes()).into_owned().collect())

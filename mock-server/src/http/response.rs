@@ -16,10 +16,15 @@ pub(crate) type Body = Full<Bytes>;
 /// The media type of SCIM responses (RFC 7644 §3.1).
 pub(crate) const SCIM_JSON: &str = "application/scim+json";
 
+/// Initial size of a response buffer: one rendered user fits, so most
+/// responses are written without growing it.
+const INITIAL_BODY_CAPACITY: usize = 4096;
+
 /// Serialises `body` as a SCIM JSON response.
 pub(crate) fn json<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response<Body> {
-    match serde_json::to_vec(body) {
-        Ok(bytes) => with_body(status, SCIM_JSON, bytes),
+    let mut bytes = Vec::with_capacity(INITIAL_BODY_CAPACITY);
+    match serde_json::to_writer(&mut bytes, body) {
+        Ok(()) => with_body(status, SCIM_JSON, bytes),
         Err(error) => {
             tracing::error!(%error, "failed to serialise a response body");
             scim_error(&ScimError::new(

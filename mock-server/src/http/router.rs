@@ -57,6 +57,9 @@ fn route_directory(app: &App, request: &ScimRequest, directory_id: &str, rest: &
             Method::POST => handlers::users::create(app, &context, request),
             _ => Err(method_not_allowed(method, "/Users", "GET, POST")),
         },
+        // `/.search` (RFC 7644 §3.4.3) is not provided, so it is an unknown
+        // path rather than a user id with an unsupported method.
+        ["Users" | "Groups", ".search"] => Err(unknown_path(request)),
         ["Users", id] => match *method {
             Method::GET => handlers::users::get(app, &context, request, id),
             Method::PUT => handlers::users::replace(app, &context, request, id),

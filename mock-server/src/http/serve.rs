@@ -1,7 +1,7 @@
-//! The accept loop and the per-request wrapper: body limits, tracing,
-//! panic containment and graceful shutdown.
+//! The accept loop and the per-request wrapper: body limits, the control
+//! API, the rate limiter and fault rules, the journal, tracing, panic
+//! containment and graceful shutdown.
 
-use std::convert::Infallible;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::header::CONTENT_LENGTH;
 use http::{Request, Response, StatusCode};
-use http_body_util::{BodyExt, Limited};
+use http_body_util::{BodyExt, Either, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -22,7 +22,12 @@ use tracing::Instrument;
 use super::response::{self, Body};
 use super::{router, ScimRequest};
 use crate::app::App;
+use crate::clock;
 use crate::error::ScimError;
+use crate::faults::{
+    self, AppliedFault, ConnectionDropped, Disconnect, FaultableStream, Outcome, RequestFacts, ResetOnDrop, ServedBody, TruncatedBody,
+};
+use crate::journal::{Ending, Received};
 
 /// How long shutdown waits for requests in flight before dropping them.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -47,10 +52,12 @@ pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, mut shutdown: wa
                     }
                 };
                 let _ = stream.set_nodelay(true);
+                let (stream, reset) = FaultableStream::new(stream);
                 let app = Arc::clone(&app);
                 let service = service_fn(move |request| {
                     let app = Arc::clone(&app);
-                    async move { Ok::<_, Infallible>(handle(app, request).await) }
+                    let reset = Arc::clone(&reset);
+                    async move { handle(app, request, &reset).await }
                 });
                 let connection = builder.serve_connection(TokioIo::new(stream), service).into_owned();
                 let connection = graceful.watch(connection);
@@ -71,43 +78,120 @@ pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, mut shutdown: wa
     }
 }
 
-/// Serves one request, logging its method, path, status and duration.
-pub(crate) async fn handle(app: Arc<App>, request: Request<Incoming>) -> Response<Body> {
+/// One request's outcome, with what the journal records of it.
+struct Exchange {
+    outcome: Outcome,
+    /// `None` for control API requests, which the journal leaves out.
+    received: Option<Received>,
+    faults: Vec<AppliedFault>,
+}
+
+/// Serves one request, logging its method, path, status and duration and
+/// recording it in the journal. Returns an error when a fault drops the
+/// connection, which makes hyper close it without a response.
+pub(crate) async fn handle(app: Arc<App>, request: Request<Incoming>, reset: &ResetOnDrop) -> Result<Response<ServedBody>, ConnectionDropped> {
     let started = Instant::now();
     let span = tracing::info_span!("request", method = %request.method(), path = %request.uri().path());
 
     async move {
-        let response = respond(&app, request).await;
+        let exchange = respond(&app, request).await;
+        let (status, ending) = match &exchange.outcome {
+            Outcome::Respond(response) => (Some(response.status().as_u16()), Ending::Responded),
+            Outcome::Truncate { response, .. } => (Some(response.status().as_u16()), Ending::Truncated),
+            Outcome::Disconnect(Disconnect::Reset) => (None, Ending::Reset),
+            Outcome::Disconnect(Disconnect::Close) => (None, Ending::Closed),
+        };
+        let elapsed = started.elapsed();
         tracing::info!(
-            status = response.status().as_u16(),
-            duration_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            status,
+            ending = ?ending,
+            duration_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
             "request served"
         );
-        response
+        if let Some(received) = exchange.received {
+            app.journal.record(received, status, ending, elapsed, exchange.faults);
+        }
+
+        match exchange.outcome {
+            Outcome::Respond(response) => Ok(response.map(Either::Left)),
+            Outcome::Truncate { response, keep_bytes } => {
+                let (parts, body) = response.into_parts();
+                let bytes = match body.collect().await {
+                    Ok(collected) => collected.to_bytes(),
+                    Err(never) => match never {},
+                };
+                Ok(Response::from_parts(parts, Either::Right(TruncatedBody::new(bytes, keep_bytes))))
+            }
+            Outcome::Disconnect(how) => {
+                if how == Disconnect::Reset {
+                    reset.request();
+                }
+                Err(ConnectionDropped(how))
+            }
+        }
     }
     .instrument(span)
     .await
 }
 
-async fn respond(app: &App, request: Request<Incoming>) -> Response<Body> {
+async fn respond(app: &App, request: Request<Incoming>) -> Exchange {
     let (parts, body) = request.into_parts();
     let body = match read_body(body, &parts.headers, app.transport.max_body_bytes).await {
         Ok(body) => body,
-        Err(error) => return response::scim_error(&error),
+        Err(error) => {
+            let received = Received::new(&parts.method, parts.uri.path(), parts.uri.query(), &parts.headers, b"");
+            return Exchange {
+                outcome: Outcome::Respond(response::scim_error(&error)),
+                received: Some(received),
+                faults: Vec::new(),
+            };
+        }
     };
+    let path = parts.uri.path().to_owned();
     let request = ScimRequest::new(
         parts.method,
-        parts.uri.path(),
+        &path,
         parts.uri.query(),
         parts.headers,
         body,
         app.transport.strict_content_type,
     );
 
+    if let Some(token) = app.control_token.as_deref().filter(|_| crate::control::is_control_request(&request)) {
+        return Exchange {
+            outcome: Outcome::Respond(crate::control::route(app, &request, token).await),
+            received: None,
+            faults: Vec::new(),
+        };
+    }
+
+    let received = Received::new(&request.method, &path, parts.uri.query(), &request.headers, &request.body);
+    let facts = RequestFacts::of(&request, &path);
+    if let Err(throttled) = app.faults.acquire(&facts, Instant::now()) {
+        tracing::info!(retry_after_ms = throttled.wait.as_millis() as u64, "rate limit exceeded");
+        return Exchange {
+            outcome: Outcome::Respond(faults::rate_limited(throttled.requests_per_second, throttled.wait)),
+            received: Some(received),
+            faults: vec![AppliedFault::rate_limit()],
+        };
+    }
+
+    let plan = app.faults.plan(&facts, clock::now());
+    let applied = plan.applied.clone();
+    let outcome = faults::carry_out(app, &facts, plan, || route_contained(app, &request)).await;
+    Exchange {
+        outcome,
+        received: Some(received),
+        faults: applied,
+    }
+}
+
+/// Routes a request, turning a handler panic into a 500.
+fn route_contained(app: &App, request: &ScimRequest) -> Response<Body> {
     // A bug in a handler must cost one request, not the server: the store's
     // locks do not poison, and every write stores its record last, so state
     // stays consistent after an unwind.
-    match std::panic::catch_unwind(AssertUnwindSafe(|| router::route(app, &request))) {
+    match std::panic::catch_unwind(AssertUnwindSafe(|| router::route(app, request))) {
         Ok(response) => response,
         Err(payload) => {
             let message = payload

@@ -61,6 +61,15 @@ impl AuditLog {
         tracing::debug!(action, ?directory_id, "audit event recorded");
     }
 
+    /// Appends an event recorded earlier, keeping its id and time, when a
+    /// saved state is loaded.
+    pub(crate) fn restore(&mut self, event: AuditEvent) {
+        if self.events.len() == self.capacity {
+            self.events.pop_front();
+        }
+        self.events.push_back(event);
+    }
+
     /// Returns the events, oldest first.
     pub fn events(&self) -> impl Iterator<Item = &AuditEvent> {
         self.events.iter()

@@ -135,7 +135,9 @@ fn normalize_attribute(attribute: &Attribute, value: &Value, path: &str) -> Resu
             cleaned.push(item);
         }
     }
-    Ok(Some(Value::Array(cleaned)))
+    // RFC 7643 §2.5 makes an empty list the same as an unassigned attribute,
+    // which responses omit, as they do after a PATCH empties a list.
+    Ok((!cleaned.is_empty()).then_some(Value::Array(cleaned)))
 }
 
 fn normalize_single(attribute: &Attribute, value: &Value, path: &str) -> Result<Option<Value>, ScimError> {

@@ -2,10 +2,9 @@
 
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
-use serde_json::json;
 
-use super::Urls;
-use crate::clock;
+use super::{Meta, ResourceUrl, Urls};
+use crate::clock::Rfc3339Micros;
 use crate::model::GroupRecord;
 use crate::schema::GROUP_URN;
 use crate::store::Directory;
@@ -23,6 +22,17 @@ pub struct GroupView<'a> {
 /// members is written without building a `Vec` of JSON values first.
 struct Members<'a>(&'a GroupView<'a>);
 
+/// One element of `members`.
+#[derive(Serialize)]
+struct MemberReference<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    value: &'a uuid::Uuid,
+    display: &'a str,
+    #[serde(rename = "$ref")]
+    reference: ResourceUrl<'a>,
+}
+
 impl Serialize for Members<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let view = self.0;
@@ -31,12 +41,12 @@ impl Serialize for Members<'_> {
             let Some(user) = view.directory.user(member_id) else {
                 continue;
             };
-            sequence.serialize_element(&json!({
-                "type": "User",
-                "value": member_id,
-                "display": user.user_name(),
-                "$ref": view.urls.user(member_id),
-            }))?;
+            sequence.serialize_element(&MemberReference {
+                kind: "User",
+                value: member_id,
+                display: user.user_name(),
+                reference: view.urls.user_url(member_id),
+            })?;
         }
         sequence.end()
     }
@@ -55,12 +65,12 @@ impl Serialize for GroupView<'_> {
         map.serialize_entry("members", &Members(self))?;
         map.serialize_entry(
             "meta",
-            &json!({
-                "resourceType": "Group",
-                "location": self.urls.group(&group.id),
-                "created": clock::format(group.created),
-                "lastModified": clock::format(group.last_modified),
-            }),
+            &Meta {
+                resource_type: "Group",
+                location: self.urls.group_url(&group.id),
+                created: Rfc3339Micros(group.created),
+                last_modified: Rfc3339Micros(group.last_modified),
+            },
         )?;
         map.end()
     }

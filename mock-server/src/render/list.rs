@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::json::{write_count, write_str, ArrayWriter, ObjectWriter};
 use crate::schema::LIST_RESPONSE_URN;
 
 /// One page of a list, with `Resources` capitalised as RFC 7644 spells it.
@@ -30,4 +31,29 @@ impl<T> ListResponse<T> {
             resources,
         }
     }
+}
+
+/// Appends the JSON of a [`ListResponse`] of `resources`, each written by
+/// `write_resource`; the bytes equal those of serialising the
+/// `ListResponse`.
+pub(crate) fn write_list<T>(
+    output: &mut Vec<u8>,
+    total_results: usize,
+    start_index: usize,
+    resources: &[T],
+    write_resource: impl Fn(&T, &mut Vec<u8>),
+) {
+    let mut object = ObjectWriter::begin(output);
+    let mut schemas = ArrayWriter::begin(object.key("schemas"));
+    write_str(schemas.element(), LIST_RESPONSE_URN);
+    schemas.end();
+    write_count(object.key("totalResults"), total_results);
+    write_count(object.key("startIndex"), start_index);
+    write_count(object.key("itemsPerPage"), resources.len());
+    let mut array = ArrayWriter::begin(object.key("Resources"));
+    for resource in resources {
+        write_resource(resource, array.element());
+    }
+    array.end();
+    object.end();
 }

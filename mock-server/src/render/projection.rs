@@ -131,6 +131,9 @@ fn include(source: &Map<String, Value>, selected: &[Selected]) -> Map<String, Va
         output.insert("meta".to_owned(), serde_json::json!({"resourceType": resource_type}));
     }
 
+    // Attributes filled through a sub-attribute, pruned once every item has
+    // been copied, because later items merge into the same list by position.
+    let mut partial: Vec<(Option<&'static str>, &'static str)> = Vec::new();
     for item in selected {
         let (from, into) = match item.extension {
             Some(urn) => {
@@ -154,12 +157,43 @@ fn include(source: &Map<String, Value>, selected: &[Selected]) -> Map<String, Va
             None => {
                 into.insert(name.to_owned(), value.clone());
             }
-            Some(sub) => copy_sub_attribute(value, sub, into.entry(name.to_owned()).or_insert(Value::Null)),
+            Some(sub) => {
+                copy_sub_attribute(value, sub, into.entry(name.to_owned()).or_insert(Value::Null));
+                partial.push((item.extension, name));
+            }
         }
     }
 
+    for (extension, name) in partial {
+        let holder = match extension {
+            None => Some(&mut output),
+            Some(urn) => output.get_mut(urn).and_then(Value::as_object_mut),
+        };
+        if let Some(holder) = holder {
+            drop_empty_selection(holder, name);
+        }
+    }
     output.retain(|_, value| !matches!(value, Value::Object(fields) if fields.is_empty()));
     output
+}
+
+/// Removes what selecting or excluding a sub-attribute left of `name` when
+/// no value had it: `null`, an empty object, or empty list elements. Without
+/// this, `attributes=name.middleName` would return `"name": null`.
+fn drop_empty_selection(holder: &mut Map<String, Value>, name: &str) {
+    let is_empty_object = |value: &Value| matches!(value, Value::Object(fields) if fields.is_empty());
+    if let Some(Value::Array(elements)) = holder.get_mut(name) {
+        elements.retain(|element| !is_empty_object(element));
+    }
+    let unset = match holder.get(name) {
+        Some(Value::Null) => true,
+        Some(Value::Array(elements)) => elements.is_empty(),
+        Some(value) => is_empty_object(value),
+        None => false,
+    };
+    if unset {
+        holder.remove(name);
+    }
 }
 
 /// Copies `sub` from a complex value, or from each element of a
@@ -220,6 +254,7 @@ fn exclude(mut source: Map<String, Value>, selected: &[Selected]) -> Map<String,
             Some(sub) => match target.get_mut(name) {
                 Some(Value::Object(fields)) => {
                     fields.remove(sub.as_str());
+                    drop_empty_selection(target, name);
                 }
                 Some(Value::Array(elements)) => {
                     for element in elements {
@@ -227,6 +262,7 @@ fn exclude(mut source: Map<String, Value>, selected: &[Selected]) -> Map<String,
                             fields.remove(sub.as_str());
                         }
                     }
+                    drop_empty_selection(target, name);
                 }
                 _ => {}
             },

@@ -1,11 +1,10 @@
 //! The JSON of a user resource.
 
-use serde::ser::{SerializeMap, Serializer};
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
-use serde_json::json;
 
-use super::Urls;
-use crate::clock;
+use super::{Meta, ResourceUrl, Urls};
+use crate::clock::Rfc3339Micros;
 use crate::model::UserRecord;
 use crate::schema::{ATLASSIAN_CUSTOM_URN, ATLASSIAN_EXTERNAL_URN, ENTERPRISE_URN, USER_URN};
 use crate::store::Directory;
@@ -20,22 +19,66 @@ pub struct UserView<'a> {
     pub urls: Urls<'a>,
 }
 
+/// The Atlassian account extension of a user.
+#[derive(Serialize)]
+struct AccountLink<'a> {
+    #[serde(rename = "atlassianAccountId")]
+    atlassian_account_id: &'a str,
+}
+
+/// The `groups` array, serialised straight from the directory.
+struct Groups<'a>(&'a UserView<'a>);
+
+/// One element of `groups`.
+#[derive(Serialize)]
+struct GroupReference<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    value: &'a uuid::Uuid,
+    display: &'a str,
+    #[serde(rename = "$ref")]
+    reference: ResourceUrl<'a>,
+}
+
+impl Serialize for Groups<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let view = self.0;
+        let mut sequence = serializer.serialize_seq(None)?;
+        let groups = view
+            .user
+            .groups
+            .iter()
+            .filter_map(|group_id| view.directory.group(group_id));
+        for group in groups {
+            sequence.serialize_element(&GroupReference {
+                kind: "direct",
+                value: &group.id,
+                display: &group.display_name,
+                reference: view.urls.group_url(&group.id),
+            })?;
+        }
+        sequence.end()
+    }
+}
+
 impl Serialize for UserView<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let user = self.user;
         let mut map = serializer.serialize_map(None)?;
 
-        let mut schemas = vec![USER_URN];
-        if user.attributes.contains_key(ENTERPRISE_URN) {
-            schemas.push(ENTERPRISE_URN);
+        let mut schemas = [USER_URN; 4];
+        let mut schema_count = 1;
+        for (present, urn) in [
+            (user.attributes.contains_key(ENTERPRISE_URN), ENTERPRISE_URN),
+            (user.account_id.is_some(), ATLASSIAN_EXTERNAL_URN),
+            (user.attributes.contains_key(ATLASSIAN_CUSTOM_URN), ATLASSIAN_CUSTOM_URN),
+        ] {
+            if present {
+                schemas[schema_count] = urn;
+                schema_count += 1;
+            }
         }
-        if user.account_id.is_some() {
-            schemas.push(ATLASSIAN_EXTERNAL_URN);
-        }
-        if user.attributes.contains_key(ATLASSIAN_CUSTOM_URN) {
-            schemas.push(ATLASSIAN_CUSTOM_URN);
-        }
-        map.serialize_entry("schemas", &schemas)?;
+        map.serialize_entry("schemas", &schemas[..schema_count])?;
         map.serialize_entry("id", &user.id)?;
 
         for (key, value) in &user.attributes {
@@ -43,32 +86,19 @@ impl Serialize for UserView<'_> {
         }
 
         if let Some(account_id) = &user.account_id {
-            map.serialize_entry(ATLASSIAN_EXTERNAL_URN, &json!({"atlassianAccountId": account_id}))?;
+            map.serialize_entry(ATLASSIAN_EXTERNAL_URN, &AccountLink { atlassian_account_id: account_id })?;
         }
 
-        let groups: Vec<_> = user
-            .groups
-            .iter()
-            .filter_map(|group_id| self.directory.group(group_id))
-            .map(|group| {
-                json!({
-                    "type": "direct",
-                    "value": group.id,
-                    "display": group.display_name,
-                    "$ref": self.urls.group(&group.id),
-                })
-            })
-            .collect();
-        map.serialize_entry("groups", &groups)?;
+        map.serialize_entry("groups", &Groups(self))?;
 
         map.serialize_entry(
             "meta",
-            &json!({
-                "resourceType": "User",
-                "location": self.urls.user(&user.id),
-                "created": clock::format(user.created),
-                "lastModified": clock::format(user.last_modified),
-            }),
+            &Meta {
+                resource_type: "User",
+                location: self.urls.user_url(&user.id),
+                created: Rfc3339Micros(user.created),
+                last_modified: Rfc3339Micros(user.last_modified),
+            },
         )?;
         map.end()
     }

@@ -60,6 +60,12 @@ impl Directory {
         self.next_seq
     }
 
+    /// Makes later creations number after `last`, when a saved state puts
+    /// back records that already have sequence numbers.
+    pub(crate) fn restore_sequence(&mut self, last: u64) {
+        self.next_seq = self.next_seq.max(last);
+    }
+
     pub fn user_count(&self) -> usize {
         self.users.len()
     }

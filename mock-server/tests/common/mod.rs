@@ -201,13 +201,13 @@ impl Scim {
     }
 
     /// Creates the user of [`user_body`] and returns it, failing the test
-    /// unless the mock answers 201.
+    /// unless the mock responds with 201.
     pub async fn post_user(&self, name: &str) -> Value {
         self.post_user_body(&user_body(name)).await
     }
 
     /// Creates a user from a full body and returns it, failing the test
-    /// unless the mock answers 201.
+    /// unless the mock responds with 201.
     pub async fn post_user_body(&self, body: &Value) -> Value {
         let reply = self.post("/Users", body).await;
         assert_eq!(reply.status, 201, "creating user {body}: {}", reply.text);
@@ -215,7 +215,7 @@ impl Scim {
     }
 
     /// Creates a group with no members and returns it, failing the test
-    /// unless the mock answers 201.
+    /// unless the mock responds with 201.
     pub async fn post_group(&self, display_name: &str) -> Value {
         let reply = self.post("/Groups", &json!({"schemas": [GROUP_URN], "displayName": display_name})).await;
         assert_eq!(reply.status, 201, "creating group {display_name:?}: {}", reply.text);
