@@ -729,3 +729,42 @@ async fn patch_updates_last_modified() {
     assert!(after_modified >= before_modified, "{after_modified} < {before_modified}");
     assert_eq!(user["meta"]["created"], before["meta"]["created"]);
 }
+
+#[tokio::test]
+async fn entra_manager_as_bare_id() {
+    let (_server, scim) = start().await;
+    let (path, _) = rich_user(&scim).await;
+    let manager = scim.post_user("boss").await;
+    let manager_id = manager["id"].as_str().expect("id");
+
+    let patched = patch_ok(
+        &scim,
+        &path,
+        common::patch_body(json!([{"op": "Add", "path": format!("{ENTERPRISE_URN}:manager"), "value": manager_id}])),
+    )
+    .await;
+
+    assert_eq!(patched[ENTERPRISE_URN]["manager"]["value"], manager_id);
+}
+
+#[tokio::test]
+async fn noop_patch_keeps_last_modified() {
+    let (_server, scim) = start().await;
+    let (path, user) = rich_user(&scim).await;
+
+    let patched = patch_ok(&scim, &path, common::patch_body(json!([{"op": "add", "path": "title", "value": "Analyst"}]))).await;
+
+    assert_eq!(patched["meta"]["lastModified"], user["meta"]["lastModified"]);
+}
+
+#[tokio::test]
+async fn existing_member_add_keeps_last_modified() {
+    let (_server, scim) = start().await;
+    let (path, ids) = group_with_members(&scim, 1).await;
+    let before = scim.get(&path).await.body;
+
+    let patched = patch_ok(&scim, &path, common::patch_body(json!([{"op": "add", "path": "members", "value": [{"value": ids[0]}]}]))).await;
+
+    assert_eq!(patched["meta"]["lastModified"], before["meta"]["lastModified"]);
+    assert_eq!(member_ids(&patched), ids);
+}

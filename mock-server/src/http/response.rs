@@ -38,7 +38,21 @@ pub(crate) fn json<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Respo
 
 /// Builds a 201 with the resource and its `Location` header.
 pub(crate) fn created<T: Serialize + ?Sized>(location: &str, body: &T) -> Response<Body> {
-    let mut response = json(StatusCode::CREATED, body);
+    with_location(json(StatusCode::CREATED, body), location)
+}
+
+/// Returns a response buffer sized for `resources` rendered resources.
+pub(crate) fn body_buffer(resources: usize) -> Vec<u8> {
+    Vec::with_capacity(INITIAL_BODY_CAPACITY.max(resources.saturating_mul(1536)))
+}
+
+/// Builds a SCIM JSON response from an already rendered body.
+pub(crate) fn rendered(status: StatusCode, bytes: Vec<u8>) -> Response<Body> {
+    with_body(status, SCIM_JSON, bytes)
+}
+
+/// Adds a `Location` header, unless `location` is not a valid header value.
+pub(crate) fn with_location(mut response: Response<Body>, location: &str) -> Response<Body> {
     if let Ok(value) = HeaderValue::from_str(location) {
         response.headers_mut().insert(LOCATION, value);
     }

@@ -52,6 +52,17 @@ pub(super) fn coerce_scalar(attribute: &Attribute, label: &str, value: &Value) -
 /// sub-attributes are dropped, as in a PUT body. A `null` sub-attribute stays
 /// `null`, which a merge reads as "clear it".
 pub(super) fn coerce_complex(attribute: &Attribute, label: &str, value: &Value) -> Result<Map<String, Value>, String> {
+    // Microsoft Entra sends the enterprise `manager` as the manager's id
+    // alone. For a single-valued complex attribute with a `value`
+    // sub-attribute, a bare string can only mean that sub-attribute.
+    if let Value::String(text) = value {
+        if !attribute.multi_valued && attribute.sub_attribute("value").is_some() {
+            let mut fields = Map::new();
+            fields.insert("value".to_owned(), Value::String(text.clone()));
+            return Ok(fields);
+        }
+    }
+
     let Value::Object(fields) = value else {
         return Err(format!(
             "\"{label}\" is complex, so the value must be an object of its sub-attributes ({}), found {}",
@@ -226,6 +237,15 @@ mod tests {
         let name = user_attribute("name");
         let detail = coerce_complex(name, "name", &json!("Barbara")).expect_err("not an object");
         assert!(detail.contains("givenName"), "{detail}");
+    }
+
+    #[test]
+    fn manager_string_becomes_value() {
+        let manager = crate::schema::ENTERPRISE_USER_SCHEMA
+            .attribute("manager")
+            .expect("the enterprise schema has manager");
+        let fields = coerce_complex(manager, "manager", &json!("26118915-6090-4610-87e4-49d8ca9f808d")).expect("id string");
+        assert_eq!(fields["value"], "26118915-6090-4610-87e4-49d8ca9f808d");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
 
+use super::json::{self, ArrayWriter, ObjectWriter};
 use super::{Meta, ResourceUrl, Urls};
 use crate::clock::Rfc3339Micros;
 use crate::model::GroupRecord;
@@ -49,6 +50,46 @@ impl Serialize for Members<'_> {
             })?;
         }
         sequence.end()
+    }
+}
+
+impl GroupView<'_> {
+    /// Appends the group's JSON, the same bytes as serialising the view with
+    /// serde_json (the `Serialize` impl), written faster; see [`super::json`].
+    pub(crate) fn write_json(&self, output: &mut Vec<u8>) {
+        let group = self.group;
+        let mut object = ObjectWriter::begin(output);
+        let mut schemas = ArrayWriter::begin(object.key("schemas"));
+        json::write_str(schemas.element(), GROUP_URN);
+        schemas.end();
+        json::write_uuid(object.key("id"), &group.id);
+        object.string("displayName", &group.display_name);
+        if let Some(external_id) = &group.external_id {
+            object.string("externalId", external_id);
+        }
+
+        let mut members = ArrayWriter::begin(object.key("members"));
+        for member_id in &group.members {
+            let Some(user) = self.directory.user(member_id) else {
+                continue;
+            };
+            let mut member = ObjectWriter::begin(members.element());
+            member.string("type", "User");
+            json::write_uuid(member.key("value"), member_id);
+            member.string("display", user.user_name());
+            self.urls.user_url(member_id).write_json(member.key("$ref"));
+            member.end();
+        }
+        members.end();
+
+        let meta = Meta {
+            resource_type: "Group",
+            location: self.urls.group_url(&group.id),
+            created: Rfc3339Micros(group.created),
+            last_modified: Rfc3339Micros(group.last_modified),
+        };
+        meta.write_json(object.key("meta"));
+        object.end();
     }
 }
 

@@ -3,6 +3,7 @@
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
 
+use super::json::{self, ArrayWriter, ObjectWriter};
 use super::{Meta, ResourceUrl, Urls};
 use crate::clock::Rfc3339Micros;
 use crate::model::UserRecord;
@@ -61,24 +62,78 @@ impl Serialize for Groups<'_> {
     }
 }
 
+/// Returns the schema URNs of a user: the core schema, then each extension
+/// it has, in a fixed order; the first `count` entries are used.
+fn schemas(user: &UserRecord) -> ([&'static str; 4], usize) {
+    let mut schemas = [USER_URN; 4];
+    let mut count = 1;
+    for (present, urn) in [
+        (user.attributes.contains_key(ENTERPRISE_URN), ENTERPRISE_URN),
+        (user.account_id.is_some(), ATLASSIAN_EXTERNAL_URN),
+        (user.attributes.contains_key(ATLASSIAN_CUSTOM_URN), ATLASSIAN_CUSTOM_URN),
+    ] {
+        if present {
+            schemas[count] = urn;
+            count += 1;
+        }
+    }
+    (schemas, count)
+}
+
+impl UserView<'_> {
+    /// Appends the user's JSON, the same bytes as serialising the view with
+    /// serde_json (the `Serialize` impl), written faster; see [`super::json`].
+    pub(crate) fn write_json(&self, output: &mut Vec<u8>) {
+        let user = self.user;
+        let mut object = ObjectWriter::begin(output);
+
+        let (schemas, count) = schemas(user);
+        let mut array = ArrayWriter::begin(object.key("schemas"));
+        for urn in &schemas[..count] {
+            json::write_str(array.element(), urn);
+        }
+        array.end();
+        json::write_uuid(object.key("id"), &user.id);
+
+        for (key, value) in &user.attributes {
+            json::write_value(object.key(key), value);
+        }
+
+        if let Some(account_id) = &user.account_id {
+            let mut account = ObjectWriter::begin(object.key(ATLASSIAN_EXTERNAL_URN));
+            account.string("atlassianAccountId", account_id);
+            account.end();
+        }
+
+        let mut groups = ArrayWriter::begin(object.key("groups"));
+        for group in user.groups.iter().filter_map(|group_id| self.directory.group(group_id)) {
+            let mut reference = ObjectWriter::begin(groups.element());
+            reference.string("type", "direct");
+            json::write_uuid(reference.key("value"), &group.id);
+            reference.string("display", &group.display_name);
+            self.urls.group_url(&group.id).write_json(reference.key("$ref"));
+            reference.end();
+        }
+        groups.end();
+
+        let meta = Meta {
+            resource_type: "User",
+            location: self.urls.user_url(&user.id),
+            created: Rfc3339Micros(user.created),
+            last_modified: Rfc3339Micros(user.last_modified),
+        };
+        meta.write_json(object.key("meta"));
+        object.end();
+    }
+}
+
 impl Serialize for UserView<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let user = self.user;
         let mut map = serializer.serialize_map(None)?;
 
-        let mut schemas = [USER_URN; 4];
-        let mut schema_count = 1;
-        for (present, urn) in [
-            (user.attributes.contains_key(ENTERPRISE_URN), ENTERPRISE_URN),
-            (user.account_id.is_some(), ATLASSIAN_EXTERNAL_URN),
-            (user.attributes.contains_key(ATLASSIAN_CUSTOM_URN), ATLASSIAN_CUSTOM_URN),
-        ] {
-            if present {
-                schemas[schema_count] = urn;
-                schema_count += 1;
-            }
-        }
-        map.serialize_entry("schemas", &schemas[..schema_count])?;
+        let (schemas, count) = schemas(user);
+        map.serialize_entry("schemas", &schemas[..count])?;
         map.serialize_entry("id", &user.id)?;
 
         for (key, value) in &user.attributes {

@@ -17,7 +17,7 @@ const NAME: &[A] = &[
 ];
 
 const EMAIL: &[A] = &[
-    A::new("value", T::String, "The email address."),
+    A::new("value", T::String, "The email address.").required(),
     A::new("display", T::String, "A human-readable label for the address."),
     A::new("type", T::String, "The kind of address, such as 'work'.").canonical(TYPE_VALUES),
     A::new("primary", T::Boolean, "Whether this is the primary address; exactly one is."),
@@ -98,6 +98,7 @@ const ATLASSIAN_CUSTOM: &[A] = &[A::new("basedIn", T::String, "Where the user is
 
 const MEMBER: &[A] = &[
     A::new("value", T::String, "The id of the member user.")
+        .required()
         .case_exact()
         .mutability(M::Immutable),
     A::new("$ref", T::Reference, "The URI of the member user.")

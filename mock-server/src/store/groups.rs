@@ -112,11 +112,8 @@ pub(crate) fn replace_group(world: &mut World, directory_id: Uuid, id: Uuid, bod
         ))
     })?;
 
-    let mut updated = existing.clone();
-    updated.external_id = attributes.get("externalId").and_then(Value::as_str).map(str::to_owned);
-    updated.members = members;
-    updated.last_modified = clock::now();
-    directory.put_group(updated);
+    let external_id = attributes.get("externalId").and_then(Value::as_str).map(str::to_owned);
+    store_group_change(directory, id, external_id, members);
     Ok(())
 }
 
@@ -140,11 +137,8 @@ pub(crate) fn patch_group(world: &mut World, directory_id: Uuid, id: Uuid, opera
         ))
     })?;
 
-    let mut updated = existing.clone();
-    updated.external_id = attributes.get("externalId").and_then(Value::as_str).map(str::to_owned);
-    updated.members = members;
-    updated.last_modified = clock::now();
-    directory.put_group(updated);
+    let external_id = attributes.get("externalId").and_then(Value::as_str).map(str::to_owned);
+    store_group_change(directory, id, external_id, members);
     Ok(())
 }
 
@@ -196,6 +190,23 @@ pub(crate) fn delete_group(world: &mut World, directory_id: Uuid, id: Uuid) -> R
         json!({"groupId": id, "displayName": group.display_name}),
     );
     Ok(())
+}
+
+/// Stores a group's new `externalId` and members. `meta.lastModified` moves
+/// only when something changed, because RFC 7644 §3.5.2 says a PATCH that
+/// changes nothing must not touch the modify timestamp.
+fn store_group_change(directory: &mut Directory, id: Uuid, external_id: Option<String>, members: IndexSet<Uuid>) {
+    let Some(existing) = directory.group(&id) else { return };
+    let changed = existing.external_id != external_id || !existing.members.iter().eq(members.iter());
+    if !changed {
+        return;
+    }
+
+    let mut updated = existing.clone();
+    updated.external_id = external_id;
+    updated.members = members;
+    updated.last_modified = clock::now();
+    directory.put_group(updated);
 }
 
 /// Returns the writable attributes of a group, as the PATCH engine edits them.

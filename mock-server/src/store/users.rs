@@ -140,6 +140,11 @@ fn commit_change(
     let Some(existing) = directory.user(&id) else {
         return Err(user_not_found(&id.to_string()));
     };
+    // A request that changes nothing keeps `meta.lastModified`, as RFC 7644
+    // §3.5.2 requires of a PATCH that changes nothing.
+    if existing.attributes == attributes {
+        return Ok(());
+    }
     let mut updated = existing.clone();
     updated.attributes = attributes;
     updated.last_modified = clock::now();

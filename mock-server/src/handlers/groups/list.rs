@@ -7,7 +7,7 @@ use crate::error::ScimError;
 use crate::handlers::filter_subset::{supported_eq, FilterTarget};
 use crate::handlers::{behaviour, DirectoryContext, HandlerResult};
 use crate::http::{response, ListQuery, ScimRequest};
-use crate::render::{GroupView, ListResponse};
+use crate::render::{write_list, GroupView};
 use crate::schema::GROUP_URN;
 use crate::store::fold;
 
@@ -48,5 +48,7 @@ pub(crate) fn list(app: &App, context: &DirectoryContext, request: &ScimRequest)
             urls: context.urls(),
         })
         .collect();
-    Ok(response::json(StatusCode::OK, &ListResponse::new(total, query.start_index, resources)))
+    let mut body = response::body_buffer(resources.len());
+    write_list(&mut body, total, query.start_index, &resources, GroupView::write_json);
+    Ok(response::rendered(StatusCode::OK, body))
 }

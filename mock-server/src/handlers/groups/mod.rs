@@ -39,8 +39,11 @@ pub(super) fn render(world: &World, context: &DirectoryContext, id: Uuid, status
         directory,
         urls: context.urls(),
     };
+    let mut body = response::body_buffer(1 + group.members.len() / 8);
+    view.write_json(&mut body);
+    let rendered = response::rendered(status, body);
     Ok(match status {
-        StatusCode::CREATED => response::created(&context.urls().group(&id), &view),
-        _ => response::json(status, &view),
+        StatusCode::CREATED => response::with_location(rendered, &context.urls().group(&id)),
+        _ => rendered,
     })
 }

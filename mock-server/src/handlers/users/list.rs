@@ -9,7 +9,7 @@ use crate::error::ScimError;
 use crate::handlers::filter_subset::{supported_eq, FilterTarget};
 use crate::handlers::{behaviour, DirectoryContext, HandlerResult};
 use crate::http::{response, ListQuery, ScimRequest};
-use crate::render::{ListResponse, UserView};
+use crate::render::{write_list, ListResponse, UserView};
 use crate::schema::USER_URN;
 use crate::store::{fold, Directory};
 
@@ -49,7 +49,9 @@ pub(crate) fn list(app: &App, context: &DirectoryContext, request: &ScimRequest)
     match projection {
         None => {
             let resources: Vec<UserView<'_>> = views.collect();
-            Ok(response::json(StatusCode::OK, &ListResponse::new(total, query.start_index, resources)))
+            let mut body = response::body_buffer(resources.len());
+            write_list(&mut body, total, query.start_index, &resources, UserView::write_json);
+            Ok(response::rendered(StatusCode::OK, body))
         }
         Some(projection) => {
             let resources: Vec<serde_json::Value> = views

@@ -56,10 +56,15 @@ pub(super) fn render(
     };
 
     let mut rendered = match projection {
-        None => match status {
-            StatusCode::CREATED => response::created(&context.urls().user(&id), &view),
-            _ => response::json(status, &view),
-        },
+        None => {
+            let mut body = response::body_buffer(1);
+            view.write_json(&mut body);
+            let rendered = response::rendered(status, body);
+            match status {
+                StatusCode::CREATED => response::with_location(rendered, &context.urls().user(&id)),
+                _ => rendered,
+            }
+        }
         Some(projection) => {
             let value = serde_json::to_value(view)
                 .map_err(|error| ScimError::new(StatusCode::INTERNAL_SERVER_ERROR, None, error.to_string()))?;
