@@ -138,12 +138,12 @@ pub struct ServeArgs {
     pub seed: Option<PathBuf>,
 
     /// Largest count of one list page, published as filter.maxResults.
-    #[arg(long, env = "SCIM_MOCK_PAGE_SIZE", default_value_t = 100)]
-    pub page_size: usize,
+    #[arg(long, env = "SCIM_MOCK_PAGE_SIZE", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    pub page_size: u64,
 
     /// Largest request body in bytes; larger bodies get 413.
-    #[arg(long, env = "SCIM_MOCK_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
-    pub max_body_bytes: usize,
+    #[arg(long, env = "SCIM_MOCK_MAX_BODY_BYTES", default_value_t = 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_body_bytes: u64,
 
     /// Accept request bodies of any Content-Type instead of answering 415.
     #[arg(long, env = "SCIM_MOCK_LENIENT_CONTENT_TYPE")]
@@ -206,8 +206,8 @@ impl ServeArgs {
         let behaviour = Behaviour {
             allow_external_users: self.allow_external_users,
             user_limit: self.user_limit,
-            max_page_size: self.page_size.max(1),
-            max_body_bytes: self.max_body_bytes,
+            max_page_size: usize::try_from(self.page_size).unwrap_or(usize::MAX),
+            max_body_bytes: usize::try_from(self.max_body_bytes).unwrap_or(usize::MAX),
             strict_content_type: !self.lenient_content_type,
             ..Behaviour::default()
         };

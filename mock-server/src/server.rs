@@ -32,6 +32,8 @@ pub enum StartError {
     Faults(#[from] FaultFileError),
     #[error(transparent)]
     State(#[from] StateFileError),
+    #[error("cannot use state file {path}: its folder {folder} does not exist. Create the folder or pass a path in an existing one")]
+    StateFolder { path: String, folder: String },
 }
 
 /// Requests the journal keeps by default before dropping the oldest.
@@ -260,6 +262,18 @@ impl MockServerBuilder {
                 tracing::info!(path = %path.display(), "state loaded; the seed and the id, key, domain and group settings are not used");
                 return Ok((world, defaults));
             }
+            // Checking the folder now, not at the first save, keeps a typo in
+            // the path from costing the whole session's state at shutdown.
+            let folder = match path.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+                _ => std::path::PathBuf::from("."),
+            };
+            if !folder.is_dir() {
+                return Err(StartError::StateFolder {
+                    path: path.display().to_string(),
+                    folder: folder.display().to_string(),
+                });
+            }
             tracing::info!(path = %path.display(), "state file does not exist yet; starting from the seed");
         }
         Ok(self.build_seeded_world()?)
@@ -296,7 +310,7 @@ impl MockServerBuilder {
 
         if let Some(path) = &self.seed_path {
             let seed = Seed::from_file(path)?;
-            seed::load(&mut world, &seed, defaults.directory_id, &self.behaviour)?;
+            seed::load_owned(&mut world, seed, defaults.directory_id, &self.behaviour)?;
         }
         if let Some(seed) = &self.seed {
             seed::load(&mut world, seed, defaults.directory_id, &self.behaviour)?;

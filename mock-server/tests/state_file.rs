@@ -270,10 +270,13 @@ async fn unknown_field_in_state_file_named() {
 #[tokio::test]
 async fn save_into_missing_folder_fails() {
     let folder = tempfile::tempdir().expect("a temporary folder");
-    let path = folder.path().join("missing").join("state.json");
+    let subfolder = folder.path().join("missing");
+    std::fs::create_dir(&subfolder).expect("creates the folder");
+    let path = subfolder.join("state.json");
     let (server, _scim) = start_with_state(&path).await;
+    std::fs::remove_dir(&subfolder).expect("removes the folder after the start");
 
-    let error = server.save_state().await.expect_err("the folder does not exist");
+    let error = server.save_state().await.expect_err("the folder no longer exists");
 
     assert!(matches!(error, StateFileError::Write { .. }), "{error:?}");
     assert!(error.to_string().contains("missing"), "{error}");
@@ -300,4 +303,15 @@ async fn save_replaces_previous_file() {
 
     let saved: Value = serde_json::from_slice(&std::fs::read(&path).expect("the file exists")).expect("valid JSON");
     assert_eq!(saved["organisations"][0]["directories"][0]["users"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn missing_state_folder_rejected_at_start() {
+    let folder = tempfile::tempdir().expect("a temporary folder");
+    let path = folder.path().join("no-such-folder").join("state.json");
+
+    let error = MockServer::builder().state_file(&path).start().await.expect_err("the folder does not exist");
+
+    assert!(matches!(error, StartError::StateFolder { .. }), "{error}");
+    assert!(error.to_string().contains("no-such-folder"), "{error}");
 }

@@ -337,3 +337,18 @@ fn parse_response(bytes: &[u8]) -> Option<(u16, String)> {
         .unwrap_or(0);
     (body.len() >= length).then(|| (status, body[..length].to_owned()))
 }
+
+#[tokio::test]
+async fn stalled_body_times_out_with_408() {
+    let (server, _scim) = start().await;
+    let request = format!(
+        "POST /scim/directory/{}/Users HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {}\r\nContent-Type: application/scim+json\r\nContent-Length: 100\r\n\r\n{{}}",
+        server.directory_id(),
+        server.token()
+    );
+
+    let (status, body) = raw_exchange(&server, request.as_bytes()).await;
+
+    assert_eq!(status, 408, "{body}");
+    assert!(body.contains("Content-Length"), "{body}");
+}

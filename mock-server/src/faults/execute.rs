@@ -171,9 +171,9 @@ fn add_headers(response: &mut Response<Body>, headers: &IndexMap<String, String>
 fn duplicate(facts: &RequestFacts) -> Response<Body> {
     let error = if facts.resource == Some(Resource::Users) {
         let user_name = facts.body_text("userName").unwrap_or_default();
-        ScimError::uniqueness(format!("Resource [USER]: with userName[{user_name}] already exists."))
+        crate::store::users::duplicate_user_name(&user_name)
     } else {
-        ScimError::uniqueness("Resource [GROUP]: with displayName already exists.")
+        crate::store::groups::duplicate_group_name()
     };
     response::scim_error(&error)
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::header::CONTENT_LENGTH;
 use http::{Request, Response, StatusCode};
-use http_body_util::{BodyExt, Either, Limited};
+use http_body_util::{BodyExt, Either};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -31,6 +31,17 @@ use crate::journal::{Ending, Received};
 
 /// How long shutdown waits for requests in flight before dropping them.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Bytes of an oversized body read and discarded before the 413 is sent.
+const MAX_DRAIN_BYTES: u64 = 16 * 1024 * 1024;
+
+/// How long draining an oversized body waits for the next chunk.
+const DRAIN_IDLE_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// How long a client may take to send a body once its headers arrived. A
+/// client that announces more bytes than it sends would otherwise hold a
+/// connection and a task until it gives up itself.
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Serves connections from `listener` until `shutdown` turns true, then
 /// stops accepting and waits up to [`DRAIN_TIMEOUT`] for open requests.
@@ -136,7 +147,20 @@ pub(crate) async fn handle(app: Arc<App>, request: Request<Incoming>, reset: &Re
 
 async fn respond(app: &App, request: Request<Incoming>) -> Exchange {
     let (parts, body) = request.into_parts();
-    let body = match read_body(body, &parts.headers, app.transport.max_body_bytes).await {
+    let limit = app.transport.max_body_bytes;
+    let read = tokio::time::timeout(BODY_READ_TIMEOUT, read_body(body, &parts.headers, limit)).await;
+    let read = read.unwrap_or_else(|_| {
+        tracing::warn!(timeout_s = BODY_READ_TIMEOUT.as_secs(), "timed out reading a request body");
+        Err(ScimError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            None,
+            format!(
+                "Timed out after {} s reading the request body: send as many bytes as Content-Length announces.",
+                BODY_READ_TIMEOUT.as_secs()
+            ),
+        ))
+    });
+    let body = match read {
         Ok(body) => body,
         Err(error) => {
             let received = Received::new(&parts.method, parts.uri.path(), parts.uri.query(), &parts.headers, b"");
@@ -210,7 +234,7 @@ fn route_contained(app: &App, request: &ScimRequest) -> Response<Body> {
 }
 
 /// Reads the whole body, or returns the 413 for one over `limit` bytes.
-async fn read_body(body: Incoming, headers: &http::HeaderMap, limit: usize) -> Result<Bytes, ScimError> {
+async fn read_body(mut body: Incoming, headers: &http::HeaderMap, limit: usize) -> Result<Bytes, ScimError> {
     let too_large = || {
         ScimError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -223,15 +247,43 @@ async fn read_body(body: Incoming, headers: &http::HeaderMap, limit: usize) -> R
         .get(CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|text| text.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
+    if let Some(length) = declared.filter(|length| *length > limit as u64) {
+        if length <= MAX_DRAIN_BYTES {
+            drain(body, MAX_DRAIN_BYTES).await;
+        }
         return Err(too_large());
     }
 
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(too_large()),
-        Err(error) => Err(ScimError::invalid_syntax(format!(
-            "The request body could not be read: {error}. Resend the request."
-        ))),
+    let mut collected = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|error| {
+            ScimError::invalid_syntax(format!("The request body could not be read: {error}. Resend the request."))
+        })?;
+        let Ok(data) = frame.into_data() else { continue };
+        if collected.len() + data.len() > limit {
+            drain(body, MAX_DRAIN_BYTES).await;
+            return Err(too_large());
+        }
+        collected.extend_from_slice(&data);
+    }
+    Ok(collected.freeze())
+}
+
+/// Reads and discards the rest of a body, up to `budget` bytes.
+///
+/// Answering 413 while the client is still writing makes many clients fail
+/// with a broken pipe before they read the response, so a body of moderate
+/// size is consumed first. A larger one is cut off, as reading it all would
+/// let any client make the mock read without bound, and a client that
+/// stops sending gets its 413 after [`DRAIN_IDLE_TIMEOUT`].
+async fn drain(mut body: Incoming, budget: u64) {
+    let mut read: u64 = 0;
+    while let Ok(Some(Ok(frame))) = tokio::time::timeout(DRAIN_IDLE_TIMEOUT, body.frame()).await {
+        if let Ok(data) = frame.into_data() {
+            read += data.len() as u64;
+            if read > budget {
+                break;
+            }
+        }
     }
 }

@@ -6,6 +6,8 @@
 //! attributes dropped. Unknown attributes are ignored, as most SCIM servers
 //! do, so that identity providers that send extra attributes keep working.
 
+use std::fmt;
+
 use serde_json::{Map, Value};
 
 use crate::error::ScimError;
@@ -28,14 +30,14 @@ pub fn normalize(body: &Map<String, Value>, resource_type: &ResourceType) -> Res
                     "Extension '{key}' must be a JSON object of attributes, got {value}."
                 )));
             };
-            let cleaned = normalize_schema(fields, extension, extension.id)?;
+            let cleaned = normalize_schema(fields, extension)?;
             merge_object(&mut output, extension.id, cleaned);
             continue;
         }
 
         if let Some((schema, name)) = split_qualified(resource_type, key) {
             if let Some(attribute) = schema.attribute(name) {
-                if let Some(cleaned) = normalize_attribute(attribute, value, key)? {
+                if let Some(cleaned) = normalize_attribute(attribute, value, Path::Name(key))? {
                     let mut fields = Map::new();
                     fields.insert(attribute.name.to_owned(), cleaned);
                     if std::ptr::eq(schema, resource_type.schema) {
@@ -49,7 +51,7 @@ pub fn normalize(body: &Map<String, Value>, resource_type: &ResourceType) -> Res
         }
 
         if let Some(attribute) = resource_type.schema.attribute(key) {
-            if let Some(cleaned) = normalize_attribute(attribute, value, attribute.name)? {
+            if let Some(cleaned) = normalize_attribute(attribute, value, Path::Name(attribute.name))? {
                 output.insert(attribute.name.to_owned(), cleaned);
             }
         }
@@ -80,14 +82,40 @@ fn split_qualified<'k>(resource_type: &ResourceType, key: &'k str) -> Option<(&'
     })
 }
 
-fn normalize_schema(fields: &Map<String, Value>, schema: &Schema, context: &str) -> Result<Map<String, Value>, ScimError> {
+/// Where a value sits in the body, such as `emails[1].primary`; it is
+/// written out only for an error message, since building it for every
+/// value would cost more than the checks themselves.
+#[derive(Debug, Clone, Copy)]
+enum Path<'a> {
+    /// A top-level name as the body spells it, or a canonical name.
+    Name(&'a str),
+    /// `{urn}:{name}`, an attribute of an extension object.
+    Extension(&'a str, &'a str),
+    /// `{parent}[{index}]`, an element of a multi-valued attribute.
+    Element(&'a Path<'a>, usize),
+    /// `{parent}.{name}`, a sub-attribute.
+    Field(&'a Path<'a>, &'a str),
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Name(name) => formatter.write_str(name),
+            Path::Extension(urn, name) => write!(formatter, "{urn}:{name}"),
+            Path::Element(parent, index) => write!(formatter, "{parent}[{index}]"),
+            Path::Field(parent, name) => write!(formatter, "{parent}.{name}"),
+        }
+    }
+}
+
+fn normalize_schema(fields: &Map<String, Value>, schema: &Schema) -> Result<Map<String, Value>, ScimError> {
     let mut output = Map::new();
     for (key, value) in fields {
         let Some(attribute) = schema.attribute(key) else {
             continue;
         };
-        let path = format!("{context}:{}", attribute.name);
-        if let Some(cleaned) = normalize_attribute(attribute, value, &path)? {
+        let path = Path::Extension(schema.id, attribute.name);
+        if let Some(cleaned) = normalize_attribute(attribute, value, path)? {
             output.insert(attribute.name.to_owned(), cleaned);
         }
     }
@@ -107,7 +135,7 @@ fn merge_object(output: &mut Map<String, Value>, key: &str, fields: Map<String, 
 }
 
 /// Cleans one attribute value; `None` means the attribute is left unset.
-fn normalize_attribute(attribute: &Attribute, value: &Value, path: &str) -> Result<Option<Value>, ScimError> {
+fn normalize_attribute(attribute: &Attribute, value: &Value, path: Path<'_>) -> Result<Option<Value>, ScimError> {
     if attribute.mutability == Mutability::ReadOnly || value.is_null() {
         return Ok(None);
     }
@@ -130,8 +158,7 @@ fn normalize_attribute(attribute: &Attribute, value: &Value, path: &str) -> Resu
 
     let mut cleaned = Vec::with_capacity(elements.len());
     for (index, element) in elements.into_iter().enumerate() {
-        let element_path = format!("{path}[{index}]");
-        if let Some(item) = normalize_single(attribute, element, &element_path)? {
+        if let Some(item) = normalize_single(attribute, element, Path::Element(&path, index))? {
             cleaned.push(item);
         }
     }
@@ -140,7 +167,7 @@ fn normalize_attribute(attribute: &Attribute, value: &Value, path: &str) -> Resu
     Ok((!cleaned.is_empty()).then_some(Value::Array(cleaned)))
 }
 
-fn normalize_single(attribute: &Attribute, value: &Value, path: &str) -> Result<Option<Value>, ScimError> {
+fn normalize_single(attribute: &Attribute, value: &Value, path: Path<'_>) -> Result<Option<Value>, ScimError> {
     if value.is_null() {
         return Ok(None);
     }
@@ -155,8 +182,7 @@ fn normalize_single(attribute: &Attribute, value: &Value, path: &str) -> Result<
                 let Some(sub_attribute) = attribute.sub_attribute(key) else {
                     continue;
                 };
-                let sub_path = format!("{path}.{}", sub_attribute.name);
-                if let Some(cleaned) = normalize_attribute(sub_attribute, sub_value, &sub_path)? {
+                if let Some(cleaned) = normalize_attribute(sub_attribute, sub_value, Path::Field(&path, sub_attribute.name))? {
                     output.insert(sub_attribute.name.to_owned(), cleaned);
                 }
             }
@@ -180,7 +206,7 @@ fn normalize_single(attribute: &Attribute, value: &Value, path: &str) -> Result<
 
 /// Accepts JSON booleans and the strings `"True"`/`"False"` in any case,
 /// which Microsoft Entra sends for boolean attributes.
-pub(crate) fn coerce_boolean(value: &Value, path: &str) -> Result<Value, ScimError> {
+fn coerce_boolean(value: &Value, path: Path<'_>) -> Result<Value, ScimError> {
     match value {
         Value::Bool(_) => Ok(value.clone()),
         Value::String(text) if text.eq_ignore_ascii_case("true") => Ok(Value::Bool(true)),
@@ -189,7 +215,7 @@ pub(crate) fn coerce_boolean(value: &Value, path: &str) -> Result<Value, ScimErr
     }
 }
 
-fn type_error(path: &str, value: &Value, expected: &str) -> ScimError {
+fn type_error(path: Path<'_>, value: &Value, expected: &str) -> ScimError {
     let mut shown = value.to_string();
     if shown.len() > 80 {
         let mut end = 80;

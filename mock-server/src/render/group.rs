@@ -59,25 +59,25 @@ impl GroupView<'_> {
     pub(crate) fn write_json(&self, output: &mut Vec<u8>) {
         let group = self.group;
         let mut object = ObjectWriter::begin(output);
-        let mut schemas = ArrayWriter::begin(object.key("schemas"));
-        json::write_str(schemas.element(), GROUP_URN);
+        let mut schemas = ArrayWriter::begin(object.known_key("schemas"));
+        json::write_unescaped(schemas.element(), GROUP_URN);
         schemas.end();
-        json::write_uuid(object.key("id"), &group.id);
+        json::write_uuid(object.known_key("id"), &group.id);
         object.string("displayName", &group.display_name);
         if let Some(external_id) = &group.external_id {
             object.string("externalId", external_id);
         }
 
-        let mut members = ArrayWriter::begin(object.key("members"));
+        let mut members = ArrayWriter::begin(object.known_key("members"));
         for member_id in &group.members {
             let Some(user) = self.directory.user(member_id) else {
                 continue;
             };
             let mut member = ObjectWriter::begin(members.element());
-            member.string("type", "User");
-            json::write_uuid(member.key("value"), member_id);
+            json::write_unescaped(member.known_key("type"), "User");
+            json::write_uuid(member.known_key("value"), member_id);
             member.string("display", user.user_name());
-            self.urls.user_url(member_id).write_json(member.key("$ref"));
+            self.urls.user_url(member_id).write_json(member.known_key("$ref"));
             member.end();
         }
         members.end();
@@ -88,7 +88,7 @@ impl GroupView<'_> {
             created: Rfc3339Micros(group.created),
             last_modified: Rfc3339Micros(group.last_modified),
         };
-        meta.write_json(object.key("meta"));
+        meta.write_json(object.known_key("meta"));
         object.end();
     }
 }

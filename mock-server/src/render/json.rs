@@ -25,7 +25,36 @@ pub(crate) fn write_str(output: &mut Vec<u8>, text: &str) {
 /// Appends a UUID as a lowercase hyphenated JSON string.
 pub(crate) fn write_uuid(output: &mut Vec<u8>, id: &Uuid) {
     let mut buffer = Uuid::encode_buffer();
-    write_str(output, id.hyphenated().encode_lower(&mut buffer));
+    // Hex digits and hyphens need no escapes.
+    write_unescaped(output, id.hyphenated().encode_lower(&mut buffer));
+}
+
+/// Appends `text` as a JSON string without checking for characters to
+/// escape; the caller guarantees there are none.
+pub(crate) fn write_unescaped(output: &mut Vec<u8>, text: &str) {
+    debug_assert!(!needs_escape(text.as_bytes()), "{text:?} needs escapes");
+    output.reserve(text.len() + 2);
+    output.push(b'"');
+    output.extend_from_slice(text.as_bytes());
+    output.push(b'"');
+}
+
+/// Appends the URL `{base}/{collection}/{id}` as a JSON string.
+pub(crate) fn write_resource_url(output: &mut Vec<u8>, base: &str, collection: &'static str, id: &Uuid) {
+    if needs_escape(base.as_bytes()) {
+        write_str(output, &format!("{base}/{collection}/{id}"));
+        return;
+    }
+    let mut buffer = Uuid::encode_buffer();
+    let id = id.hyphenated().encode_lower(&mut buffer);
+    output.reserve(base.len() + collection.len() + id.len() + 4);
+    output.push(b'"');
+    output.extend_from_slice(base.as_bytes());
+    output.push(b'/');
+    output.extend_from_slice(collection.as_bytes());
+    output.push(b'/');
+    output.extend_from_slice(id.as_bytes());
+    output.push(b'"');
 }
 
 /// Appends an unsigned integer.
@@ -92,9 +121,21 @@ impl<'a> ObjectWriter<'a> {
         self.output
     }
 
+    /// Writes the key of the next entry, which the caller guarantees needs
+    /// no escapes, and returns the output for its value.
+    pub(crate) fn known_key(&mut self, key: &'static str) -> &mut Vec<u8> {
+        if !self.empty {
+            self.output.push(b',');
+        }
+        self.empty = false;
+        write_unescaped(self.output, key);
+        self.output.push(b':');
+        self.output
+    }
+
     /// Writes an entry whose value is a string.
-    pub(crate) fn string(&mut self, key: &str, value: &str) {
-        write_str(self.key(key), value);
+    pub(crate) fn string(&mut self, key: &'static str, value: &str) {
+        write_str(self.known_key(key), value);
     }
 
     /// Closes the object.
@@ -134,28 +175,33 @@ impl<'a> ArrayWriter<'a> {
 /// Returns whether JSON needs an escape for any byte of `bytes`: a control
 /// character below U+0020, a quote or a backslash.
 fn needs_escape(bytes: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    // Nonzero when some byte of `word` is below `limit` (exact for
-    // limits up to 128, the classic "haszero" bit trick).
-    let has_byte_below = |word: u64, limit: u64| word.wrapping_sub(ONES * limit) & !word & HIGH_BITS;
-
     let mut chunks = bytes.chunks_exact(8);
     for chunk in &mut chunks {
-        let mut word_bytes = [0u8; 8];
-        word_bytes.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(word_bytes);
-        let control = has_byte_below(word, 0x20);
-        let quote = has_byte_below(word ^ (ONES * u64::from(b'"')), 1);
-        let backslash = has_byte_below(word ^ (ONES * u64::from(b'\\')), 1);
-        if control | quote | backslash != 0 {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        if word_needs_escape(word) {
             return true;
         }
     }
-    chunks
-        .remainder()
-        .iter()
-        .any(|&byte| byte < 0x20 || byte == b'"' || byte == b'\\')
+    // Spaces pad the last word because a space needs no escape.
+    let remainder = chunks.remainder();
+    let mut word = [b' '; 8];
+    word[..remainder.len()].copy_from_slice(remainder);
+    word_needs_escape(word)
+}
+
+/// Checks eight bytes at once with the classic "has a byte below N" bit
+/// trick, which is exact for N up to 128.
+fn word_needs_escape(bytes: [u8; 8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let has_byte_below = |word: u64, limit: u64| word.wrapping_sub(ONES * limit) & !word & HIGH_BITS;
+
+    let word = u64::from_le_bytes(bytes);
+    let control = has_byte_below(word, 0x20);
+    let quote = has_byte_below(word ^ (ONES * u64::from(b'"')), 1);
+    let backslash = has_byte_below(word ^ (ONES * u64::from(b'\\')), 1);
+    control | quote | backslash != 0
 }
 
 #[cfg(test)]
@@ -210,6 +256,16 @@ mod tests {
         let mut output = Vec::new();
         write_value(&mut output, &value);
         assert_eq!(output, serde_json::to_vec(&value).unwrap());
+    }
+
+    #[test]
+    fn resource_url_matches_serde_json() {
+        let id = Uuid::from_u128(7);
+        for base in ["http://127.0.0.1:8080/scim/directory/x", "http://host/\"odd\""] {
+            let mut output = Vec::new();
+            write_resource_url(&mut output, base, "Users", &id);
+            assert_eq!(output, serde_json::to_vec(&format!("{base}/Users/{id}")).unwrap(), "{base}");
+        }
     }
 
     #[test]

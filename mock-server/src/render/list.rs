@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::json::{write_count, write_str, ArrayWriter, ObjectWriter};
+use super::json::{write_count, write_unescaped, ArrayWriter, ObjectWriter};
 use crate::schema::LIST_RESPONSE_URN;
 
 /// One page of a list, with `Resources` capitalised as RFC 7644 spells it.
@@ -44,13 +44,13 @@ pub(crate) fn write_list<T>(
     write_resource: impl Fn(&T, &mut Vec<u8>),
 ) {
     let mut object = ObjectWriter::begin(output);
-    let mut schemas = ArrayWriter::begin(object.key("schemas"));
-    write_str(schemas.element(), LIST_RESPONSE_URN);
+    let mut schemas = ArrayWriter::begin(object.known_key("schemas"));
+    write_unescaped(schemas.element(), LIST_RESPONSE_URN);
     schemas.end();
-    write_count(object.key("totalResults"), total_results);
-    write_count(object.key("startIndex"), start_index);
-    write_count(object.key("itemsPerPage"), resources.len());
-    let mut array = ArrayWriter::begin(object.key("Resources"));
+    write_count(object.known_key("totalResults"), total_results);
+    write_count(object.known_key("startIndex"), start_index);
+    write_count(object.known_key("itemsPerPage"), resources.len());
+    let mut array = ArrayWriter::begin(object.known_key("Resources"));
     for resource in resources {
         write_resource(resource, array.element());
     }

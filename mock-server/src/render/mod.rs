@@ -100,7 +100,7 @@ impl Serialize for ResourceUrl<'_> {
 impl ResourceUrl<'_> {
     /// Appends the URL as a JSON string, as the `Serialize` impl writes it.
     fn write_json(self, output: &mut Vec<u8>) {
-        json::write_str(output, &self.to_url_string());
+        json::write_resource_url(output, self.base, self.collection, self.id);
     }
 }
 
@@ -118,10 +118,131 @@ impl Meta<'_> {
     /// Appends the JSON that the `Serialize` impl writes.
     fn write_json(&self, output: &mut Vec<u8>) {
         let mut object = json::ObjectWriter::begin(output);
-        object.string("resourceType", self.resource_type);
-        self.location.write_json(object.key("location"));
-        self.created.write_json(object.key("created"));
-        self.last_modified.write_json(object.key("lastModified"));
+        json::write_unescaped(object.known_key("resourceType"), self.resource_type);
+        self.location.write_json(object.known_key("location"));
+        self.created.write_json(object.known_key("created"));
+        self.last_modified.write_json(object.known_key("lastModified"));
         object.end();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use indexmap::IndexSet;
+    use serde_json::{json, Map, Value};
+
+    use super::*;
+    use crate::model::{GroupRecord, UserRecord};
+    use crate::schema::{ATLASSIAN_CUSTOM_URN, ENTERPRISE_URN};
+    use crate::store::Directory;
+
+    const BASE: &str = "http://127.0.0.1:8080/scim/directory/11111111-2222-4333-8444-555555555555";
+
+    fn object(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(fields) => fields,
+            _ => unreachable!("test attributes are objects"),
+        }
+    }
+
+    fn user(id: u128, attributes: Value, account_id: Option<&str>) -> UserRecord {
+        let created = time::macros::datetime!(2026-01-31 12:00:00.1234567 UTC);
+        UserRecord {
+            id: Uuid::from_u128(id),
+            seq: id as u64,
+            attributes: object(attributes),
+            account_id: account_id.map(str::to_owned),
+            groups: IndexSet::new(),
+            created,
+            last_modified: created + time::Duration::seconds(90),
+        }
+    }
+
+    /// A directory with a full user in two groups, a minimal user in none,
+    /// and a group whose names need JSON escapes.
+    fn directory() -> Directory {
+        let mut directory = Directory::new(Uuid::from_u128(1), Uuid::from_u128(2), "Test".to_owned(), "key".to_owned());
+        directory.put_user(user(
+            10,
+            json!({
+                "userName": "ada@example.com",
+                "name": {"givenName": "Ada", "familyName": "Lovelace \"Byron\""},
+                "emails": [{"value": "ada@example.com", "type": "work", "primary": true}],
+                "active": true,
+                ENTERPRISE_URN: {"department": "R&D\\Labs", "employeeNumber": "7"},
+                ATLASSIAN_CUSTOM_URN: {"shoeSize": 42, "ratio": 0.5},
+            }),
+            Some("0123456789abcdef01234567"),
+        ));
+        directory.put_user(user(
+            11,
+            json!({"userName": "grace\u{1}@example.com", "emails": [], "active": false}),
+            None,
+        ));
+        for (id, name) in [(20, "Engineering"), (21, "Tab\there \"quoted\"")] {
+            let created = time::macros::datetime!(2025-12-01 00:00:00 UTC);
+            directory.put_group(GroupRecord {
+                id: Uuid::from_u128(id),
+                seq: id as u64,
+                display_name: name.to_owned(),
+                external_id: (id == 21).then(|| "ext-21".to_owned()),
+                members: [Uuid::from_u128(10), Uuid::from_u128(99)].into_iter().collect(),
+                created,
+                last_modified: created,
+            });
+        }
+        directory
+    }
+
+    #[test]
+    fn user_writer_matches_serde() {
+        let directory = directory();
+        for id in [10, 11] {
+            let view = UserView {
+                user: directory.user(&Uuid::from_u128(id)).unwrap(),
+                directory: &directory,
+                urls: Urls { base: BASE },
+            };
+            let mut written = Vec::new();
+            view.write_json(&mut written);
+            assert_eq!(String::from_utf8(written).unwrap(), serde_json::to_string(&view).unwrap());
+        }
+    }
+
+    #[test]
+    fn group_writer_matches_serde() {
+        let directory = directory();
+        for id in [20, 21] {
+            let view = GroupView {
+                group: directory.group(&Uuid::from_u128(id)).unwrap(),
+                directory: &directory,
+                urls: Urls { base: BASE },
+            };
+            let mut written = Vec::new();
+            view.write_json(&mut written);
+            assert_eq!(String::from_utf8(written).unwrap(), serde_json::to_string(&view).unwrap());
+        }
+    }
+
+    #[test]
+    fn list_writer_matches_serde() {
+        let directory = directory();
+        let urls = Urls { base: "http://host/with \"quote\"" };
+        let views: Vec<UserView<'_>> = directory
+            .users()
+            .map(|user| UserView { user, directory: &directory, urls })
+            .collect();
+        let mut written = Vec::new();
+        write_list(&mut written, 57, 3, &views, UserView::write_json);
+        let expected = serde_json::to_string(&ListResponse::new(57, 3, views)).unwrap();
+        assert_eq!(String::from_utf8(written).unwrap(), expected);
+    }
+
+    #[test]
+    fn empty_list_writer_matches_serde() {
+        let mut written = Vec::new();
+        write_list(&mut written, 0, 1, &[] as &[UserView<'_>], UserView::write_json);
+        let expected = serde_json::to_string(&ListResponse::<UserView<'_>>::new(0, 1, Vec::new())).unwrap();
+        assert_eq!(String::from_utf8(written).unwrap(), expected);
     }
 }

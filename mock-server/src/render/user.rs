@@ -88,30 +88,30 @@ impl UserView<'_> {
         let mut object = ObjectWriter::begin(output);
 
         let (schemas, count) = schemas(user);
-        let mut array = ArrayWriter::begin(object.key("schemas"));
+        let mut array = ArrayWriter::begin(object.known_key("schemas"));
         for urn in &schemas[..count] {
-            json::write_str(array.element(), urn);
+            json::write_unescaped(array.element(), urn);
         }
         array.end();
-        json::write_uuid(object.key("id"), &user.id);
+        json::write_uuid(object.known_key("id"), &user.id);
 
         for (key, value) in &user.attributes {
             json::write_value(object.key(key), value);
         }
 
         if let Some(account_id) = &user.account_id {
-            let mut account = ObjectWriter::begin(object.key(ATLASSIAN_EXTERNAL_URN));
+            let mut account = ObjectWriter::begin(object.known_key(ATLASSIAN_EXTERNAL_URN));
             account.string("atlassianAccountId", account_id);
             account.end();
         }
 
-        let mut groups = ArrayWriter::begin(object.key("groups"));
+        let mut groups = ArrayWriter::begin(object.known_key("groups"));
         for group in user.groups.iter().filter_map(|group_id| self.directory.group(group_id)) {
             let mut reference = ObjectWriter::begin(groups.element());
-            reference.string("type", "direct");
-            json::write_uuid(reference.key("value"), &group.id);
+            json::write_unescaped(reference.known_key("type"), "direct");
+            json::write_uuid(reference.known_key("value"), &group.id);
             reference.string("display", &group.display_name);
-            self.urls.group_url(&group.id).write_json(reference.key("$ref"));
+            self.urls.group_url(&group.id).write_json(reference.known_key("$ref"));
             reference.end();
         }
         groups.end();
@@ -122,7 +122,7 @@ impl UserView<'_> {
             created: Rfc3339Micros(user.created),
             last_modified: Rfc3339Micros(user.last_modified),
         };
-        meta.write_json(object.key("meta"));
+        meta.write_json(object.known_key("meta"));
         object.end();
     }
 }

@@ -19,6 +19,12 @@ use crate::schema::GROUP_RESOURCE;
 /// The text Atlassian returns when a PATCH names a member it cannot find.
 pub(crate) const MISSING_RESOURCE: &str = "The directory, group, or user does not exist";
 
+/// Returns the 409 Atlassian sends for a group name taken in the
+/// directory or the organisation. Atlassian's text does not name the value.
+pub(crate) fn duplicate_group_name() -> ScimError {
+    ScimError::uniqueness("Resource [GROUP]: with displayName already exists.")
+}
+
 /// Returns the 404 for a group id that this directory does not have.
 pub(crate) fn group_not_found(id: &str) -> ScimError {
     ScimError::not_found(format!(
@@ -49,7 +55,7 @@ pub(crate) fn create_group(world: &mut World, directory_id: Uuid, id: Uuid, body
     let taken_in_directory = directory.group_id_by_name(&name_key).is_some();
     let taken_in_organisation = organisation.org_groups.contains_key(&name_key) || taken_elsewhere;
     if taken_in_directory || taken_in_organisation {
-        return Err(ScimError::uniqueness("Resource [GROUP]: with displayName already exists."));
+        return Err(duplicate_group_name());
     }
 
     let members = member_ids(directory, &attributes, |value| {

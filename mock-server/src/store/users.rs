@@ -22,6 +22,11 @@ pub(crate) fn user_not_found(id: &str) -> ScimError {
     ))
 }
 
+/// Returns the 409 Atlassian sends for a `userName` that another user has.
+pub(crate) fn duplicate_user_name(user_name: &str) -> ScimError {
+    ScimError::uniqueness(format!("Resource [USER]: with userName[{user_name}] already exists."))
+}
+
 /// Creates a user with the given id from a POST body.
 pub(crate) fn create_user(world: &mut World, directory_id: Uuid, id: Uuid, body: &Map<String, Value>) -> Result<Uuid, ScimError> {
     let mut attributes = normalize(body, &USER_RESOURCE)?;
@@ -194,9 +199,7 @@ fn check_unique(directory: &Directory, user: &UserRecord) -> Result<(), ScimErro
         .user_id_by_name(&fold(user_name))
         .is_some_and(|owner| owner != user.id)
     {
-        return Err(ScimError::uniqueness(format!(
-            "Resource [USER]: with userName[{user_name}] already exists."
-        )));
+        return Err(duplicate_user_name(user_name));
     }
 
     if let Some(email) = user.primary_email() {
