@@ -7,6 +7,7 @@
 
 mod conformance_support;
 
+use scim_conformance::client::ScimClient;
 use scim_conformance::report::{console, json, junit};
 use scim_conformance::result::Outcome;
 use scim_conformance::runner::{self, Cancel, Silent};
@@ -44,6 +45,9 @@ async fn atlassian_suite_passes_against_mock() {
         .flat_map(|result| result.cleanup_problems.iter())
         .collect();
     assert!(leftovers.is_empty(), "cleanup problems: {leftovers:#?}");
+    let sweep = report.sweep.as_ref().expect("a run with writing scenarios ends with a sweep");
+    assert!(sweep.complete(), "{:#?}", sweep.problems);
+    assert_eq!(sweep.deleted, 0, "every scenario deletes what it creates");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -74,4 +78,73 @@ async fn rfc7644_run_completes_against_mock() {
     let xml = junit::render(&report);
     assert_eq!(xml.matches("<testcase ").count(), scenarios.len());
     assert_eq!(xml.matches("<failure ").count(), report.count(Outcome::Failed));
+}
+
+/// The mock applies the first user create and the second group create, then
+/// loses their responses (a 504 and a reset connection). The scenarios fail,
+/// their cleanup cannot know the ids, and the sweep deletes both by prefix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sweep_deletes_resources_whose_response_was_lost() {
+    let faults = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/faults/lost-responses.json");
+    let server = MockServer::builder()
+        .faults_file(faults)
+        .start()
+        .await
+        .expect("the mock starts with the fault file");
+    let (_dir, scenarios) = conformance_support::load_scenarios(
+        r#"
+[[scenario]]
+name = "lost-user"
+rule = "a rule"
+profiles = ["atlassian"]
+
+[[scenario.step]]
+name = "create a user"
+request.method = "POST"
+request.path = "/Users"
+request.json = '{"userName": "${run}-lost", "emails": [{"value": "${email}", "primary": true}]}'
+expect.status = 201
+
+[[scenario]]
+name = "lost-group"
+rule = "a rule"
+profiles = ["atlassian"]
+exclusive = true
+
+[[scenario.step]]
+name = "create a group"
+request.method = "POST"
+request.path = "/Groups"
+request.json = '{"displayName": "${run}-first"}'
+expect.status = 201
+
+[[scenario.step]]
+name = "create a second group"
+request.method = "POST"
+request.path = "/Groups"
+request.json = '{"displayName": "${run}-second"}'
+expect.status = 201
+"#,
+    );
+    let config = config(server.base_url(), server.token().to_owned(), Profile::Atlassian);
+
+    let report = runner::run(&scenarios, &config, &Cancel::new(), &Silent)
+        .await
+        .expect("the run starts");
+
+    assert_eq!(report.count(Outcome::Failed), 2, "{}", console::render_report(&report));
+    let sweep = report.sweep.as_ref().expect("a writing run ends with a sweep");
+    assert!(sweep.complete(), "{:?}", sweep.problems);
+    assert_eq!(sweep.deleted, 2, "the lost user and the lost second group");
+
+    let client = ScimClient::new(&server.base_url(), &server.token(), std::time::Duration::from_secs(20))
+        .expect("valid base URL");
+    for (collection, attribute) in [("/Users", "userName"), ("/Groups", "displayName")] {
+        let listed = client.get(collection).await.expect("the mock answers");
+        let names: Vec<&str> = listed.json.as_ref().and_then(|body| body["Resources"].as_array()).into_iter().flatten().filter_map(|resource| resource[attribute].as_str()).collect();
+        assert!(
+            names.iter().all(|name| !name.starts_with(&report.run_prefix)),
+            "{collection} still holds {names:?}"
+        );
+    }
 }

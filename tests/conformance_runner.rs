@@ -7,6 +7,7 @@ mod conformance_support;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use scim_conformance::preflight::PreflightError;
 use scim_conformance::report::console;
 use scim_conformance::result::Outcome;
 use scim_conformance::runner::{self, Cancel, RunError, Silent};
@@ -171,12 +172,17 @@ async fn cleanup_skipped_when_capture_missing() {
     assert!(deletes(&server).is_empty(), "no DELETE with an unresolved ${{user_id}}");
     assert!(report.scenarios[0].cleanup_problems.is_empty());
     let text = console::render_report(&report);
-    assert!(text.contains("status 500 where 201 expected"), "{text}");
+    assert!(text.contains("status 500 from POST /Users"), "{text}");
 }
 
 #[tokio::test]
 async fn profile_overrides_change_expectations() {
-    let server = FakeServer::start(|_| Reply::Json(401, json!({"detail": "no"}))).await;
+    // The run's key "k" passes the check before the run; every other key gets 401.
+    let server = FakeServer::start(|request| match request.header("authorization") {
+        Some("Bearer k") => Reply::Json(200, json!({"totalResults": 0, "Resources": []})),
+        _ => Reply::Json(401, json!({"detail": "no"})),
+    })
+    .await;
     let (_dir, scenarios) = load_scenarios(
         r#"
 [[scenario]]
@@ -215,7 +221,11 @@ request.path = "/ServiceProviderConfig"
     assert_eq!(report.scenarios[0].outcome, Outcome::Passed);
     assert_eq!(report.not_applicable, vec!["atlassian-only"]);
 
-    let wrong_key = server.requests()[0].header("authorization").map(str::to_owned);
+    let wrong_key = server
+        .requests()
+        .into_iter()
+        .find(|request| request.header("authorization") != Some("Bearer k"))
+        .and_then(|request| request.header("authorization").map(str::to_owned));
     assert!(wrong_key.is_some_and(|value| value.starts_with("Bearer ") && value != "Bearer k"));
 }
 
@@ -252,7 +262,12 @@ request.query = { filter = 'userName eq "${run} a+b&c"', startIndex = "${total-2
     let report = runner::run(&scenarios, &config, &Cancel::new(), &Silent).await.expect("the run starts");
 
     assert!(report.success(), "{}", console::render_report(&report));
-    let target = server.requests()[1].target.clone();
+    let target = server
+        .requests()
+        .into_iter()
+        .find(|request| request.target.contains("filter="))
+        .map(|request| request.target)
+        .expect("the filter request was sent");
     let run = format!("{}-001", report.run_prefix);
     assert_eq!(
         target,
@@ -269,6 +284,7 @@ async fn cancel_stops_new_scenarios_and_runs_cleanup() {
             counter.fetch_add(1, Ordering::SeqCst);
             Reply::Json(201, json!({"id": "u-1"}))
         }
+        ("GET", "/scim/Users" | "/scim/Groups") => Reply::Json(200, json!({"totalResults": 0, "Resources": []})),
         ("GET", _) => Reply::Hold,
         _ => Reply::Empty(204),
     })
@@ -281,7 +297,7 @@ async fn cancel_stops_new_scenarios_and_runs_cleanup() {
 
     let run = runner::run(&scenarios, &config, &cancel, &Silent);
     let interrupt = async {
-        while !server.requests().iter().any(|request| request.method == "GET") {
+        while !server.requests().iter().any(|request| request.path() == "/scim/Users/u-1") {
             server.next_request().await;
         }
         cancel.cancel();
@@ -296,6 +312,12 @@ async fn cancel_stops_new_scenarios_and_runs_cleanup() {
     assert_eq!(posts.load(Ordering::SeqCst), 1);
     assert_eq!(deletes(&server), vec!["/scim/Users/u-1"]);
     assert!(!report.success());
+    assert!(report.sweep.is_some(), "the sweep runs after Ctrl-C too");
+    let listed = server
+        .requests()
+        .iter()
+        .any(|request| request.target == "/scim/Groups?startIndex=1&count=100");
+    assert!(listed, "the sweep listed the groups");
 }
 
 #[tokio::test]
@@ -324,9 +346,168 @@ async fn unreachable_server_is_diagnosed() {
     let (_dir, scenarios) = load_scenarios(CREATE_THEN_FAIL);
     let config = config(format!("http://{address}/scim"), "k".into(), Profile::Atlassian);
 
+    let error = runner::run(&scenarios, &config, &Cancel::new(), &Silent)
+        .await
+        .expect_err("the check before the run fails");
+
+    assert!(matches!(error, RunError::Preflight(PreflightError::Unreachable(_))), "{error}");
+    let message = error.to_string();
+    assert!(message.contains("the server did not respond"), "{message}");
+    assert!(message.contains("Check --base-url"), "{message}");
+}
+
+const CREATE_WITH_CHECKS: &str = r#"
+[[scenario]]
+name = "create-with-checks"
+rule = "a rule"
+profiles = ["atlassian"]
+
+[[scenario.step]]
+name = "create"
+request.method = "POST"
+request.path = "/Users"
+request.json = '{"userName": "${run}-lost"}'
+expect.status = 201
+expect.headers.Location = { regex = "/Users/" }
+expect.json."$.id" = { type = "string" }
+expect.json."$.userName" = "${run}-lost"
+expect.json."$.active" = true
+expect.json."$.meta.resourceType" = "User"
+capture.user_id = "$.id"
+"#;
+
+#[tokio::test]
+async fn wrong_status_reports_one_line_not_every_check() {
+    let server = FakeServer::start(|request| match (request.method.as_str(), request.path()) {
+        ("POST", _) => Reply::Json(503, json!({"detail": "unavailable"})),
+        _ => Reply::Json(200, json!({"totalResults": 0, "Resources": []})),
+    })
+    .await;
+    let (_dir, scenarios) = load_scenarios(CREATE_WITH_CHECKS);
+    let config = config(server.base_url.clone(), "k".into(), Profile::Atlassian);
+
     let report = runner::run(&scenarios, &config, &Cancel::new(), &Silent).await.expect("the run starts");
 
+    let step = report.scenarios[0].failed_step().expect("a failed step");
+    assert_eq!(step.failures.len(), 1, "{:#?}", step.failures);
+    assert_eq!(step.failures[0].check, "status");
+    assert_eq!(
+        step.not_checked,
+        vec!["$.id", "$.userName", "$.active", "$.meta.resourceType", "header Location", "capture user_id"]
+    );
+    assert_eq!(step.endpoint.as_deref(), Some("POST /Users"));
     let text = console::render_report(&report);
-    assert!(text.contains("server unreachable"), "{text}");
-    assert!(text.contains("Connection refused") || text.contains("connect"), "{text}");
+    assert!(text.contains("status: expected 201, got 503"), "{text}");
+    assert!(
+        text.contains("not checked, because the status differed: $.id, $.userName, $.active, $.meta.resourceType, header Location, capture user_id\n"),
+        "{text}"
+    );
+    assert!(text.contains("status 503 from POST /Users (1 scenario(s)): the server failed on this request"), "{text}");
+}
+
+#[tokio::test]
+async fn sweep_deletes_leftovers_with_the_run_prefix() {
+    let prefix = runner::new_run_prefix();
+    let listed = {
+        let prefix = prefix.clone();
+        move |request: &Recorded| match (request.method.as_str(), request.path()) {
+            // The create is applied, but its response is lost.
+            ("POST", _) => Reply::Json(504, json!({"detail": "gateway timeout"})),
+            ("GET", "/scim/Users") => Reply::Json(
+                200,
+                json!({"totalResults": 3, "Resources": [
+                    {"id": "lost", "userName": format!("{prefix}-001-lost")},
+                    {"id": "foreign", "userName": "someone-else"},
+                    {"id": "other-run", "userName": format!("{prefix}0-001-lost")},
+                ]}),
+            ),
+            ("GET", "/scim/Groups") => Reply::Json(200, json!({"totalResults": 0, "Resources": []})),
+            ("DELETE", _) => Reply::Empty(204),
+            _ => Reply::Json(404, json!({"status": "404"})),
+        }
+    };
+    let server = FakeServer::start(listed).await;
+    let (_dir, scenarios) = load_scenarios(CREATE_WITH_CHECKS);
+    let mut config = config(server.base_url.clone(), "k".into(), Profile::Atlassian);
+    config.run_prefix = prefix.clone();
+
+    let report = runner::run(&scenarios, &config, &Cancel::new(), &Silent).await.expect("the run starts");
+
+    assert_eq!(deletes(&server), vec!["/scim/Users/lost"]);
+    let sweep = report.sweep.as_ref().expect("a writing run ends with a sweep");
+    assert_eq!(sweep.prefix, format!("{prefix}-"));
+    assert_eq!(sweep.deleted, 1);
+    assert!(sweep.complete(), "{:?}", sweep.problems);
+    let text = console::render_report(&report);
+    assert!(text.contains(&format!("sweep: deleted 1 leftover user(s) and group(s) named {prefix}-…")), "{text}");
+}
+
+#[tokio::test]
+async fn failed_sweep_is_a_warning() {
+    let server = FakeServer::start(|request| match (request.method.as_str(), request.path()) {
+        ("POST", _) => Reply::Json(201, json!({"id": "u-1", "userName": "x"})),
+        ("GET", "/scim/Groups") => Reply::Json(500, json!({"detail": "boom"})),
+        ("DELETE", _) => Reply::Empty(204),
+        _ => Reply::Json(200, json!({"totalResults": 0, "Resources": []})),
+    })
+    .await;
+    let (_dir, scenarios) = load_scenarios(CREATE_WITH_CHECKS);
+    let config = config(server.base_url.clone(), "k".into(), Profile::Atlassian);
+
+    let report = runner::run(&scenarios, &config, &Cancel::new(), &Silent).await.expect("the run starts");
+
+    let sweep = report.sweep.as_ref().expect("a writing run ends with a sweep");
+    assert_eq!(sweep.problems.len(), 1, "{:?}", sweep.problems);
+    assert!(sweep.problems[0].contains("GET /Groups?startIndex=1&count=100 returned 500"), "{:?}", sweep.problems);
+    let text = console::render_report(&report);
+    assert!(text.contains("warning: the sweep for leftovers failed"), "{text}");
+}
+
+#[tokio::test]
+async fn read_only_run_does_not_sweep() {
+    let server = FakeServer::start(|_| Reply::Json(200, json!({"totalResults": 0, "Resources": []}))).await;
+    let (_dir, scenarios) = load_scenarios(
+        r#"
+[[scenario]]
+name = "reads"
+rule = "a rule"
+profiles = ["atlassian"]
+
+[[scenario.step]]
+name = "read"
+request.method = "GET"
+request.path = "/ServiceProviderConfig"
+"#,
+    );
+    let config = config(server.base_url.clone(), "k".into(), Profile::Atlassian);
+
+    let report = runner::run(&scenarios, &config, &Cancel::new(), &Silent).await.expect("the run starts");
+
+    assert!(report.success());
+    assert_eq!(report.sweep, None);
+    let paths: Vec<String> = server.requests().into_iter().map(|request| request.target).collect();
+    assert_eq!(paths, vec!["/scim/Users?startIndex=1&count=1", "/scim/ServiceProviderConfig"]);
+}
+
+#[tokio::test]
+async fn cancel_during_check_before_run_starts_nothing() {
+    let server = FakeServer::start(|_| Reply::Hold).await;
+    let (_dir, scenarios) = load_scenarios(CREATE_THEN_FAIL);
+    let config = config(server.base_url.clone(), "k".into(), Profile::Atlassian);
+    let cancel = Cancel::new();
+
+    let run = runner::run(&scenarios, &config, &cancel, &Silent);
+    let interrupt = async {
+        while server.requests().is_empty() {
+            server.next_request().await;
+        }
+        cancel.cancel();
+    };
+    let (report, ()) = tokio::join!(run, interrupt);
+    let report = report.expect("an interrupted check is not an error");
+
+    assert!(report.interrupted);
+    assert_eq!(report.scenarios[0].outcome, Outcome::Interrupted);
+    assert_eq!(report.sweep, None);
+    assert_eq!(server.requests().len(), 1, "only the check was sent");
 }

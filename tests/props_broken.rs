@@ -8,6 +8,8 @@ mod props_support;
 
 use std::path::Path;
 
+use clap::Parser as _;
+use scim_conformance::cli::{execute, Cli};
 use scim_conformance::props::{run, PropsReport};
 use scim_conformance::runner::{self, Cancel, RunConfig, Silent};
 use scim_conformance::scenario::{self, Profile};
@@ -83,6 +85,37 @@ async fn assert_caught(server: &MockServer, proxy: &FaultyProxy, report: &PropsR
         replay(file, server.base_url(), &server.token()).await,
         "the scenario passes against the mock"
     );
+
+    let text = std::fs::read_to_string(file).expect("the scenario file is readable");
+    assert!(text.contains("# - the directory's user limit is 20000 users"), "{text}");
+    let command = failure.replay_command.as_deref().expect("a replay command");
+    assert_replay_command_passes(command, &proxy.base_url(), server).await;
+}
+
+/// Runs the printed replay command, pointed at the mock instead of the
+/// broken proxy, and checks that it exits 0.
+async fn assert_replay_command_passes(command: &str, broken_url: &str, server: &MockServer) {
+    assert!(
+        command.contains(&format!("--base-url {broken_url} --token KEY")),
+        "{command}"
+    );
+    let token = server.token();
+    let base_url = server.base_url();
+    let words: Vec<&str> = command
+        .split_whitespace()
+        .map(|word| match word {
+            "KEY" => token.as_str(),
+            word if word == broken_url => base_url.as_str(),
+            word => word,
+        })
+        .collect();
+    let cli = Cli::try_parse_from(&words).expect("the replay command parses");
+    let code = execute(cli).await.expect("the replay runs");
+    assert_eq!(
+        format!("{code:?}"),
+        format!("{:?}", std::process::ExitCode::SUCCESS),
+        "{command}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -109,10 +142,13 @@ async fn duplicate_user_accepted_caught() {
         .expect("the race property fails too");
     assert_eq!(race.rule, "race-one-winner", "{}", race.message);
     assert!(
-        race.minimal_sequence[0].contains("clients: 2"),
+        race.minimal_sequence[0].starts_with("2 concurrent clients:"),
         "shrunk to two clients: {:?}",
         race.minimal_sequence
     );
+    assert!(race.scenario_file.is_none());
+    let reason = race.no_scenario_reason.as_deref().unwrap_or_default();
+    assert!(reason.contains("cannot replay a race"), "{reason}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,13 +7,15 @@ mod props_support;
 use std::time::Duration;
 
 use scim_conformance::cli::{execute, Cli};
-use scim_conformance::client::ScimClient;
+use scim_conformance::client::{ScimClient, ScimRequest};
+use scim_conformance::preflight::PreflightError;
 use scim_conformance::props::execute::{run_case, Target};
 use scim_conformance::props::model::{GroupKey, DEFAULT_USER_LIMIT};
 use scim_conformance::props::names::Naming;
 use scim_conformance::props::report::TransitionStats;
 use scim_conformance::props::transitions::{GroupPatch, GroupRef, Op, UserRef};
-use scim_conformance::props::{run, PropsConfig};
+use scim_conformance::props::{run, PropsConfig, PropsError};
+use scim_conformance::runner::Cancel;
 use scim_mock::MockServer;
 
 use clap::Parser as _;
@@ -204,6 +206,7 @@ async fn unknown_member_add_then_replace() {
         client,
         naming,
         user_limit: DEFAULT_USER_LIMIT,
+        cancel: Cancel::new(),
     };
     let ops = [
         Op::CreateGroup {
@@ -229,4 +232,87 @@ async fn unknown_member_add_then_replace() {
     if let Some(failure) = outcome.failure {
         panic!("{failure}");
     }
+}
+
+/// Returns the names in `collection` that start with `prefix`.
+async fn names_with_prefix(client: &ScimClient, collection: &str, attribute: &str, prefix: &str) -> Vec<String> {
+    let response = client
+        .send(&ScimRequest::get(collection).query("count", "100"))
+        .await
+        .expect("the mock answers");
+    response
+        .json
+        .as_ref()
+        .and_then(|body| body["Resources"].as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|resource| resource[attribute].as_str())
+        .filter(|name| name.starts_with(prefix))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_stops_cases_and_deletes_prefixed_resources() {
+    const PREFIX: &str = "pt-cancel-";
+    let server = MockServer::start().await;
+    let client = ScimClient::new(&server.base_url(), &server.token(), Duration::from_secs(20)).expect("valid base URL");
+    let mut config = config(server.base_url(), &server.token(), SEED, None);
+    config.cases = 100_000;
+    config.prefix = Some(PREFIX.to_owned());
+    let cancel = config.cancel.clone();
+
+    let running = tokio::spawn(run(config));
+    // Ctrl-C arrives while a case has resources on the server.
+    let mut seen = false;
+    for _ in 0..10_000 {
+        let users = names_with_prefix(&client, "/Users", "userName", PREFIX).await;
+        let groups = names_with_prefix(&client, "/Groups", "displayName", PREFIX).await;
+        if !users.is_empty() || !groups.is_empty() {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(seen, "a case created a resource");
+    cancel.cancel();
+    let report = running.await.expect("the run thread ends").expect("the run starts");
+
+    assert!(report.interrupted, "{}", report.to_text());
+    assert!(report.properties[0].interrupted);
+    assert!(report.properties[0].cases_passed < 100_000);
+    assert!(report.properties[0].failure.is_none(), "{}", report.to_text());
+    let sweep = report.sweep.as_ref().expect("the run ends with a sweep");
+    assert!(sweep.complete(), "{:?}", sweep.problems);
+    assert!(names_with_prefix(&client, "/Users", "userName", PREFIX)
+        .await
+        .is_empty());
+    assert!(names_with_prefix(&client, "/Groups", "displayName", PREFIX)
+        .await
+        .is_empty());
+    assert!(
+        report.to_text().contains("interrupted by Ctrl-C"),
+        "{}",
+        report.to_text()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_key_rejected_before_first_case() {
+    let server = MockServer::start().await;
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let config = config(server.base_url(), "not-the-key", SEED, Some(dir.path().to_path_buf()));
+
+    let error = run(config).await.expect_err("the key is rejected");
+
+    assert!(
+        matches!(error, PropsError::Preflight(PreflightError::KeyRejected { .. })),
+        "{error}"
+    );
+    assert!(error.to_string().contains("the server rejected the key (40"), "{error}");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("the folder exists").count(),
+        0,
+        "no scenario file"
+    );
 }

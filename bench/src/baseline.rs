@@ -1,5 +1,5 @@
-//! The baseline: a bare hyper HTTP/1.1 server that answers every request
-//! with one fixed SCIM user body, so the ratio to it shows what the mock's
+//! The baseline: a bare hyper HTTP/1.1 server that returns one fixed SCIM
+//! user body for every request, so the ratio to it shows what the mock's
 //! own work costs on top of HTTP on this machine.
 
 use std::convert::Infallible;
@@ -30,8 +30,8 @@ impl Drop for Baseline {
     }
 }
 
-/// Starts the baseline on a free loopback port; every answer is `200` with
-/// `body` as `application/scim+json`.
+/// Starts the baseline on a free loopback port. Every response is `200`
+/// with `body` as `application/scim+json`.
 pub async fn start(body: Bytes) -> anyhow::Result<Baseline> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;

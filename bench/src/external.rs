@@ -17,7 +17,7 @@ use crate::report::{self, Report};
 use crate::workload;
 use crate::Bench;
 
-/// Longest time one conformance command may run before it is killed.
+/// Maximum time one conformance command may run before it is killed.
 const SUITE_TIMEOUT: Duration = Duration::from_secs(900);
 
 impl Bench {
@@ -39,7 +39,7 @@ impl Bench {
     }
 
     /// Times the release binary from spawn to its ready line and to its
-    /// first answered request, without and with the 20,000-user seed.
+    /// first `200` response, without and with the 20,000-user seed.
     pub(crate) fn startup_section(&self, report: &mut Report) -> anyhow::Result<()> {
         let users = self.args.users;
         let seed = self.generated_seed(users, 20)?;
@@ -54,20 +54,20 @@ impl Bench {
             ),
         ] {
             let mut ready = Vec::new();
-            let mut answered = Vec::new();
+            let mut first_response_times = Vec::new();
             for _ in 0..self.args.startup_runs {
                 let mock = self.spawn_mock(&extra, Stdio::null())?;
-                answered.push(self.client_runtime.block_on(mock.wait_answered())?);
+                first_response_times.push(self.client_runtime.block_on(mock.wait_first_response())?);
                 ready.push(mock.ready_after);
                 self.client_runtime.block_on(mock.stop())?;
             }
-            eprintln!("  {label}: first answer after {} ms (median)", report::millis(report::median(&answered)));
+            eprintln!("  {label}: first response after {} ms (median)", report::millis(report::median(&first_response_times)));
             rows.push(vec![
                 label,
                 report::millis(report::median(&ready)),
-                report::millis(report::median(&answered)),
-                report::millis(answered.iter().copied().min().unwrap_or_default()),
-                report::millis(answered.iter().copied().max().unwrap_or_default()),
+                report::millis(report::median(&first_response_times)),
+                report::millis(first_response_times.iter().copied().min().unwrap_or_default()),
+                report::millis(first_response_times.iter().copied().max().unwrap_or_default()),
             ]);
         }
 
@@ -75,13 +75,13 @@ impl Bench {
         report.paragraph(&format!(
             "`{} --port 0 --seed FILE --log warn`, seed written by `scim-mock generate-seed --users {users} --groups 20` \
              ({} bytes). Time from spawn to the ready line on standard output, and to the first `200` \
-             for `GET /Users?count=1` (polled every 0.2 ms); {} runs each.",
+             response to `GET /Users?count=1` (polled every 0.2 ms); {} runs each.",
             self.mock_binary.display(),
             report::thousands(std::fs::metadata(&seed).map(|metadata| metadata.len()).unwrap_or(0)),
             self.args.startup_runs,
         ));
         report.table(
-            &["Seed", "Ready line, median ms", "First answer, median ms", "min ms", "max ms"],
+            &["Seed", "Ready line, median ms", "First response, median ms", "min ms", "max ms"],
             &rows,
         );
         Ok(())
@@ -122,7 +122,7 @@ impl Bench {
                 None => Vec::new(),
             };
             let mock = self.spawn_mock(&extra, Stdio::null())?;
-            self.client_runtime.block_on(mock.wait_answered())?;
+            self.client_runtime.block_on(mock.wait_first_response())?;
             let memory = mock.memory()?;
             self.client_runtime.block_on(mock.stop())?;
             eprintln!("  {label}: VmRSS {} MiB", report::mebibytes(memory.resident_bytes));
@@ -159,7 +159,7 @@ impl Bench {
         report.heading("Resident memory");
         report.paragraph(
             "`VmRSS` and `VmHWM` (peak) of the release binary from `/proc/PID/status`, read right after its \
-             first answered request. Bytes per user: (VmRSS − VmRSS without a seed) / users, which includes \
+             first `200` response. Bytes per user: (VmRSS − VmRSS without a seed) / users, which includes \
              the user's account, indexes, group memberships and its share of the audit log. Generated users \
              have the typical shape of an identity provider's user: userName, externalId, name, displayName, \
              title, one email, one phone number and the enterprise extension. The seed of dense groups \
@@ -209,7 +209,7 @@ impl Bench {
                 OsString::from(level),
             ];
             let mock = self.spawn_mock(&extra, Stdio::from(log_file))?;
-            self.client_runtime.block_on(mock.wait_answered())?;
+            self.client_runtime.block_on(mock.wait_first_response())?;
             let target = mock.target()?;
             let discovered = self.client_runtime.block_on(workload::discover_users(&target, users))?;
             let get = workload::get_by_id(&discovered);
@@ -301,7 +301,7 @@ impl Bench {
 
     fn time_conformance(&self, binary: &Path, subcommand: &str, extra: &[OsString]) -> anyhow::Result<Vec<String>> {
         let mock = self.spawn_mock(&[], Stdio::null())?;
-        self.client_runtime.block_on(mock.wait_answered())?;
+        self.client_runtime.block_on(mock.wait_first_response())?;
         let mut arguments = vec![
             OsString::from(subcommand),
             OsString::from("--base-url"),
@@ -317,10 +317,10 @@ impl Bench {
             .block_on(process::run_logged(binary, &arguments, log, SUITE_TIMEOUT))?;
         self.client_runtime.block_on(mock.stop())?;
 
-        let mut shown = vec!["scim-conformance".to_owned(), subcommand.to_owned()];
-        shown.extend(extra.iter().map(|argument| argument.to_string_lossy().into_owned()));
+        let mut command_line = vec!["scim-conformance".to_owned(), subcommand.to_owned()];
+        command_line.extend(extra.iter().map(|argument| argument.to_string_lossy().into_owned()));
         Ok(vec![
-            format!("`{}`", shown.join(" ")),
+            format!("`{}`", command_line.join(" ")),
             format!("{:.1}", run.elapsed.as_secs_f64()),
             run.exit_code
                 .map_or_else(|| format!("killed after {} s", SUITE_TIMEOUT.as_secs()), |code| code.to_string()),

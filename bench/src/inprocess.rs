@@ -103,8 +103,8 @@ impl Bench {
             bail!("the PATCH cells need at least 2 users; pass a larger --users");
         }
 
-        // The baseline answers with the mock's own rendering of a user, so
-        // both servers send the same bytes for GET by id.
+        // The baseline returns the mock's own rendering of a user, so both
+        // servers send the same bytes for GET by id.
         let sample_path = format!("/Users/{}", mock.users[0].id);
         let body = self.client_runtime.block_on(workload::get_body(&mock.target, &sample_path))?;
         let baseline = self.server_runtime.block_on(crate::baseline::start(body.clone()))?;

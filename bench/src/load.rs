@@ -118,7 +118,7 @@ impl Connection {
 /// Builds the `n`-th request of connection `connection`.
 pub type RequestFactory = dyn Fn(&Target, usize, u64) -> Request<Full<Bytes>> + Send + Sync;
 
-/// What one benchmark cell sends, and the status every answer must have.
+/// The requests of one benchmark cell, and the status every response must have.
 #[derive(Clone)]
 pub struct Workload {
     pub name: String,
@@ -181,21 +181,21 @@ impl Percentiles {
 /// The outcome of one cell, or of several rounds of one cell merged.
 #[derive(Debug, Clone, Default)]
 pub struct CellResult {
-    /// Recorded requests answered with the expected status.
+    /// Recorded requests whose response had the expected status.
     pub requests: u64,
-    /// Recorded requests answered with another status or not answered.
+    /// Recorded requests with another status or no response.
     pub failures: u64,
-    /// From the end of the warm-up to the last recorded answer, summed over
-    /// merged rounds.
+    /// From the end of the warm-up to the last recorded response, summed
+    /// over merged rounds.
     pub elapsed: Duration,
-    /// Latency of every answered recorded request, in nanoseconds.
+    /// Latency of every successful recorded request, in nanoseconds.
     pub samples: Vec<u64>,
     /// The first failure, for the report.
     pub first_failure: Option<String>,
 }
 
 impl CellResult {
-    /// Returns answered requests per second.
+    /// Returns successful requests per second.
     pub fn throughput(&self) -> f64 {
         let seconds = self.elapsed.as_secs_f64();
         if seconds > 0.0 {
@@ -222,16 +222,16 @@ impl CellResult {
     }
 }
 
-/// What one connection task recorded.
+/// The measurements of one connection task.
 struct ConnectionOutcome {
     latencies: Vec<u64>,
     failures: u64,
-    last_answer: Option<Instant>,
+    last_response: Option<Instant>,
     first_failure: Option<String>,
 }
 
 /// Runs one cell: opens the connections, then sends requests on each in a
-/// closed loop (the next request leaves when the previous answer is read)
+/// closed loop (the next request leaves when the previous response is read)
 /// until the duration or the request budget is spent.
 pub async fn run_cell(target: &Target, workload: &Workload, settings: CellSettings) -> anyhow::Result<CellResult> {
     let mut connections = Vec::with_capacity(settings.connections);
@@ -257,14 +257,14 @@ pub async fn run_cell(target: &Target, workload: &Workload, settings: CellSettin
 
     let mut latencies = Vec::new();
     let mut failures = 0;
-    let mut last_answer = measure_from;
+    let mut last_response = measure_from;
     let mut first_failure = None;
     for task in tasks {
         let outcome = task.await.context("a load task panicked")?;
         latencies.extend(outcome.latencies);
         failures += outcome.failures;
-        if let Some(answered) = outcome.last_answer {
-            last_answer = last_answer.max(answered);
+        if let Some(received) = outcome.last_response {
+            last_response = last_response.max(received);
         }
         if first_failure.is_none() {
             first_failure = outcome.first_failure;
@@ -274,7 +274,7 @@ pub async fn run_cell(target: &Target, workload: &Workload, settings: CellSettin
     Ok(CellResult {
         requests: latencies.len() as u64,
         failures,
-        elapsed: last_answer.saturating_duration_since(measure_from),
+        elapsed: last_response.saturating_duration_since(measure_from),
         samples: latencies,
         first_failure,
     })
@@ -294,7 +294,7 @@ async fn drive_connection(
     let mut outcome = ConnectionOutcome {
         latencies: Vec::new(),
         failures: 0,
-        last_answer: None,
+        last_response: None,
         first_failure: None,
     };
 
@@ -309,9 +309,9 @@ async fn drive_connection(
         }
 
         let request = (workload.next_request)(target, index, sequence);
-        let answer = connection.send(request).await;
-        let answered = Instant::now();
-        let failure = match answer {
+        let response = connection.send(request).await;
+        let received = Instant::now();
+        let failure = match response {
             Ok((status, _)) if status == workload.expected => None,
             Ok((status, body)) => Some(format!(
                 "expected {} but got {status}: {}",
@@ -339,9 +339,9 @@ async fn drive_connection(
         }
         match failure {
             None => {
-                let nanos = u64::try_from(answered.duration_since(sent).as_nanos()).unwrap_or(u64::MAX);
+                let nanos = u64::try_from(received.duration_since(sent).as_nanos()).unwrap_or(u64::MAX);
                 outcome.latencies.push(nanos);
-                outcome.last_answer = Some(answered);
+                outcome.last_response = Some(received);
             }
             Some(message) => {
                 outcome.failures += 1;

@@ -62,7 +62,7 @@ enum Section {
     Throughput,
     /// One list page at a small and a large directory size (in-process).
     List,
-    /// Release binary: spawn to first answer, with and without a seed.
+    /// Release binary: spawn to first response, with and without a seed.
     Startup,
     /// Release binary: resident memory per seed shape.
     Memory,
@@ -162,7 +162,7 @@ struct DriveArgs {
     #[arg(long, default_value_t = 10_000)]
     requests: u64,
 
-    /// Longest time to send them, in milliseconds.
+    /// Maximum time to send them, in milliseconds.
     #[arg(long, default_value_t = 60_000)]
     duration_ms: u64,
 
@@ -172,12 +172,12 @@ struct DriveArgs {
     users: usize,
 }
 
-/// What every section shares: options, runtimes and binaries.
+/// The options, runtimes and binaries that every section shares.
 pub(crate) struct Bench {
     args: RunArgs,
-    /// Runs the in-process servers.
+    /// Runtime of the in-process servers.
     server_runtime: Runtime,
-    /// Runs the load generator, apart from the servers' worker threads.
+    /// Runtime of the load generator, apart from the servers' worker threads.
     client_runtime: Runtime,
     mock_binary: PathBuf,
     conformance_binary: Option<PathBuf>,
@@ -231,10 +231,10 @@ fn runtime(name: &str) -> anyhow::Result<Runtime> {
 /// Runs the selected sections and returns the Markdown report.
 fn run(args: RunArgs) -> anyhow::Result<String> {
     if args.connections.is_empty() || args.connections.contains(&0) {
-        bail!("--connections needs one or more counts above 0");
+        bail!("invalid --connections: give one or more connection counts above 0");
     }
     if args.rounds == 0 {
-        bail!("--rounds must be 1 or more");
+        bail!("invalid --rounds 0: give 1 or more rounds");
     }
     std::fs::create_dir_all(&args.work_dir).with_context(|| format!("failed to create {}", args.work_dir.display()))?;
     let beside_this_binary = |name: &str| -> Option<PathBuf> {
@@ -369,7 +369,7 @@ fn drive(args: &DriveArgs) -> anyhow::Result<()> {
 mod tests {
     use super::*;
 
-    /// Runs the in-process sections once with tiny sizes; this checks that
+    /// Runs the in-process sections once with tiny sizes. It checks that
     /// the bench completes, not how fast anything is.
     #[test]
     fn short_run_completes() {

@@ -16,7 +16,7 @@ use crate::load::{Connection, Target};
 /// The bearer key every mock the bench starts uses.
 pub const TOKEN: &str = "bench-token";
 
-/// How long a child may take to print its ready line or answer.
+/// Maximum time a child may take to print its ready line or to respond.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A running `scim-mock` child process.
@@ -69,8 +69,8 @@ impl MockProcess {
     }
 
     /// Retries `GET /Users?count=1` until it returns 200, and returns the
-    /// time from spawning to that answer.
-    pub async fn wait_answered(&self) -> anyhow::Result<Duration> {
+    /// time from spawning to that response.
+    pub async fn wait_first_response(&self) -> anyhow::Result<Duration> {
         let target = self.target()?;
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
@@ -81,7 +81,7 @@ impl MockProcess {
                 }
             }
             if Instant::now() > deadline {
-                bail!("the mock at {} did not answer within {START_TIMEOUT:?}", self.base_url);
+                bail!("the mock at {} returned no 200 response within {START_TIMEOUT:?}", self.base_url);
             }
             tokio::time::sleep(Duration::from_micros(200)).await;
         }

@@ -72,7 +72,7 @@ pub fn ratio(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_owned(), |ratio| format!("{ratio:.2}"))
 }
 
-/// The cells of one throughput row: req/s, p50, p90, p99, max, failures.
+/// Formats the cells of one throughput row: req/s, p50, p90, p99, max, failures.
 pub fn cell_columns(result: &CellResult) -> Vec<String> {
     let latency = result.latency();
     vec![

@@ -42,7 +42,7 @@ pub async fn discover_users(target: &Target, limit: usize) -> anyhow::Result<Vec
     Ok(users)
 }
 
-/// Sends a GET and parses the JSON of a 200 answer.
+/// Sends a GET and parses the JSON of a 200 response.
 pub async fn get_json(connection: &mut Connection, target: &Target, path: &str) -> anyhow::Result<Value> {
     let (status, body) = connection.send(target.request(Method::GET, path, None)).await?;
     if status != StatusCode::OK {
@@ -51,7 +51,7 @@ pub async fn get_json(connection: &mut Connection, target: &Target, path: &str) 
     serde_json::from_slice(&body).with_context(|| format!("GET {path} returned invalid JSON"))
 }
 
-/// Returns the raw body of a 200 answer to a GET.
+/// Sends a GET and returns the raw body of its 200 response.
 pub async fn get_body(target: &Target, path: &str) -> anyhow::Result<bytes::Bytes> {
     let mut connection = Connection::open(target).await?;
     let (status, body) = connection.send(target.request(Method::GET, path, None)).await?;
@@ -70,13 +70,13 @@ pub async fn create_group(target: &Target, display_name: &str, members: &[UserRe
         "members": members,
     });
     let mut connection = Connection::open(target).await?;
-    let (status, answer) = connection
+    let (status, response_body) = connection
         .send(target.request(Method::POST, "/Groups", Some(body.to_string())))
         .await?;
     if status != StatusCode::CREATED {
-        bail!("POST /Groups returned {status}: {}", String::from_utf8_lossy(&answer));
+        bail!("POST /Groups returned {status}: {}", String::from_utf8_lossy(&response_body));
     }
-    let group: Value = serde_json::from_slice(&answer).context("POST /Groups returned invalid JSON")?;
+    let group: Value = serde_json::from_slice(&response_body).context("POST /Groups returned invalid JSON")?;
     group["id"]
         .as_str()
         .map(str::to_owned)
@@ -117,7 +117,7 @@ pub fn filter_by_user_name(users: &[UserRef]) -> Workload {
     rotating_get("filter by userName", paths)
 }
 
-/// One list page, the same on every request.
+/// Builds a workload that requests one list page, the same on every request.
 pub fn list_page(start_index: usize, count: usize) -> Workload {
     rotating_get(
         &format!("list page startIndex={start_index}&count={count}"),

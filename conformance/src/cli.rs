@@ -4,8 +4,9 @@
 //! and a `match` arm in [`execute`]; add a subcommand the same way.
 //!
 //! Exit codes: 0 when every selected scenario passed, 1 when one failed,
-//! 2 for usage errors (bad options, unreadable scenario files, writes
-//! refused), 130 after Ctrl-C.
+//! 2 for usage errors (bad options, unreadable scenario files, a selection
+//! with nothing to run, writes refused) and for a server that does not
+//! respond or rejects the key before the first scenario, 130 after Ctrl-C.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use std::time::Duration;
 use anyhow::{bail, Context as _};
 use clap::{Args, Parser, Subcommand};
 
+use crate::client::parse_base_url;
 use crate::report::{console, json, junit};
 use crate::runner::{self, Cancel, RunConfig, RunError};
 use crate::scenario::{self, Profile, Scenario};
@@ -62,11 +64,15 @@ pub enum Command {
 
 const RUN_AFTER_HELP: &str = "\
 Every name the run creates starts with a run prefix such as `scimconf-3fa9c1`, so runs never
-collide and leftovers are easy to find. Cleanup runs after each scenario, also after a failure;
-on Ctrl-C no new scenario starts, running ones stop, their cleanup runs, and the exit code is 130.
+collide and leftovers are easy to find. Cleanup runs after each scenario, also after a failure.
+At the end, the run lists /Users and /Groups and deletes what still carries its prefix, such as a
+user whose create response was lost. On Ctrl-C no new scenario starts, running ones stop, their
+cleanup and that sweep run, and the exit code is 130. A second Ctrl-C quits at once.
 
-Against a host that is not loopback (127.0.0.0/8, ::1, localhost), scenarios that write
-(POST, PUT, PATCH, DELETE) are refused unless --allow-writes is given; `--skip-tag writes`
+Before the first scenario, one GET /Users checks that the server responds and accepts the key.
+
+Against a host that is not loopback (127.0.0.0/8, ::1, or exactly `localhost`), scenarios that
+write (POST, PUT, PATCH, DELETE) are rejected unless --allow-writes is given. `--skip-tag writes`
 keeps only the scenarios that read.
 
 Examples:
@@ -144,10 +150,17 @@ pub struct RunArgs {
     #[arg(long, default_value = "example.com", value_name = "DOMAIN")]
     pub domain: String,
 
-    /// Timeout of each request, in seconds.
-    #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    /// Timeout of each request, in seconds (1 to 3600).
+    #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(TIMEOUT_RANGE))]
     pub timeout: u64,
+
+    /// Also name the selected scenarios that do not apply to the profile.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
+
+/// Accepted values of `--timeout`, in seconds, for `run` and `props`.
+pub const TIMEOUT_RANGE: std::ops::RangeInclusive<u64> = 1..=3600;
 
 /// Options of `list`.
 #[derive(Debug, Clone, Args)]
@@ -234,23 +247,55 @@ pub fn select(selection: &Selection) -> anyhow::Result<Vec<Scenario>> {
     Ok(selected)
 }
 
+/// Fails when no selected scenario applies to the profile, because such a
+/// run would check nothing and still exit 0.
+fn require_applicable(scenarios: &[Scenario], profile: Profile) -> anyhow::Result<()> {
+    if scenarios.iter().any(|scenario| scenario.applies_to(profile)) {
+        return Ok(());
+    }
+    let names: Vec<&str> = scenarios.iter().take(5).map(|scenario| scenario.name.as_str()).collect();
+    let more = if scenarios.len() > names.len() {
+        format!(" and {} more", scenarios.len() - names.len())
+    } else {
+        String::new()
+    };
+    bail!(
+        "none of the {} selected scenario(s) apply to profile {profile} ({}{more}), so the run would check nothing. \
+         Choose another --profile, or change --tag, --skip-tag or --scenario; \
+         `scim-conformance list --profile {profile}` marks the scenarios that apply",
+        scenarios.len(),
+        names.join(", "),
+    )
+}
+
+/// Builds the snapshot settings; a folder that does not exist is an error
+/// unless the run records snapshots.
+fn snapshot_store(args: &RunArgs) -> anyhow::Result<Option<SnapshotStore>> {
+    let dir = match (&args.snapshots, args.update_snapshots) {
+        (None, false) => return Ok(None),
+        (Some(Some(dir)), _) => dir.clone(),
+        (_, _) => default_snapshot_dir(&scenarios_dir(&args.selection), args.selection.profile),
+    };
+    if !args.update_snapshots && !dir.is_dir() {
+        bail!(
+            "snapshot folder {} does not exist: pass the folder that holds the .snap files to --snapshots, \
+             or add --update-snapshots to record new snapshots there",
+            dir.display()
+        );
+    }
+    Ok(Some(SnapshotStore {
+        dir,
+        update: args.update_snapshots,
+        write_pending: std::env::var_os("CI").is_none(),
+    }))
+}
+
 async fn run_command(args: RunArgs) -> anyhow::Result<ExitCode> {
+    parse_base_url(&args.base_url)?;
     let scenarios = select(&args.selection)?;
     let profile = args.selection.profile;
-    let snapshots = match (&args.snapshots, args.update_snapshots) {
-        (None, false) => None,
-        (dir, _) => {
-            let dir = match dir {
-                Some(Some(dir)) => dir.clone(),
-                _ => default_snapshot_dir(&scenarios_dir(&args.selection), profile),
-            };
-            Some(SnapshotStore {
-                dir,
-                update: args.update_snapshots,
-                write_pending: std::env::var_os("CI").is_none(),
-            })
-        }
-    };
+    require_applicable(&scenarios, profile)?;
+    let snapshots = snapshot_store(&args)?;
     let config = RunConfig {
         base_url: args.base_url.clone(),
         token: args.token.clone(),
@@ -264,7 +309,7 @@ async fn run_command(args: RunArgs) -> anyhow::Result<ExitCode> {
     };
 
     let cancel = Cancel::new();
-    let interrupt = stop_on_ctrl_c(cancel.clone());
+    let interrupt = stop_on_ctrl_c(cancel.clone(), "starting no new scenarios");
     let progress = console::Progress::new();
     let outcome = runner::run(&scenarios, &config, &cancel, &progress).await;
     interrupt.abort();
@@ -273,9 +318,14 @@ async fn run_command(args: RunArgs) -> anyhow::Result<ExitCode> {
         Ok(report) => report,
         Err(RunError::WritesRefused(message)) => bail!(message),
         Err(RunError::Client(error)) => bail!(error),
+        Err(RunError::Preflight(error)) => bail!(error),
     };
 
-    print!("{}", console::render_report(&report));
+    if args.verbose {
+        print!("{}", console::render_verbose_report(&report));
+    } else {
+        print!("{}", console::render_report(&report));
+    }
     if let Some(path) = &args.junit {
         write_report(path, &junit::render(&report)).context("failed to write the JUnit report")?;
     }
@@ -298,17 +348,18 @@ pub fn default_snapshot_dir(scenarios: &Path, profile: Profile) -> PathBuf {
 }
 
 /// Sets `cancel` on the first Ctrl-C, and exits at once on the second.
+/// `stopping` describes what the first one stops, such as "starting no new scenarios".
 ///
 /// On Unix the SIGINT handler is installed before this returns, so even a
 /// Ctrl-C before the first request is handled. Elsewhere the handler is
 /// installed when the returned task first runs.
-fn stop_on_ctrl_c(cancel: Cancel) -> tokio::task::JoinHandle<()> {
+pub(crate) fn stop_on_ctrl_c(cancel: Cancel, stopping: &'static str) -> tokio::task::JoinHandle<()> {
     let mut interrupts = Interrupts::install();
     tokio::spawn(async move {
         if !interrupts.next().await {
             return;
         }
-        eprintln!("\ninterrupted: starting no new scenarios, running cleanup (press Ctrl-C again to quit without it)");
+        eprintln!("\ninterrupted: {stopping}, running cleanup (press Ctrl-C again to quit without it)");
         cancel.cancel();
         if interrupts.next().await {
             eprintln!("interrupted again: quitting without cleanup; leftovers keep this run's name prefix");
@@ -383,10 +434,19 @@ fn list_command(args: &ListArgs) -> anyhow::Result<ExitCode> {
         );
         println!("      {}", scenario.rule);
     }
-    println!(
-        "\n{applicable} of {} scenario(s) apply to profile {profile} ('-' marks the others)",
-        scenarios.len()
-    );
+    let others: Vec<&str> = scenarios
+        .iter()
+        .filter(|scenario| !scenario.applies_to(profile))
+        .map(|scenario| scenario.name.as_str())
+        .collect();
+    println!("\n{applicable} of {} scenario(s) apply to profile {profile}", scenarios.len());
+    if !others.is_empty() {
+        println!(
+            "{} do not, and are marked '-' above: {}",
+            others.len(),
+            others.join(", ")
+        );
+    }
     let counts: Vec<String> = by_tag.iter().map(|(tag, count)| format!("{tag} {count}")).collect();
     println!("by tag: {}", counts.join(", "));
     Ok(ExitCode::SUCCESS)

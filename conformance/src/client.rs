@@ -64,7 +64,8 @@ pub enum ClientError {
 }
 
 /// Which `Authorization` header a request carries.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Auth {
     /// `Authorization: Bearer <the client's key>`.
     #[default]
@@ -75,6 +76,23 @@ pub enum Auth {
     WrongKey,
     /// The client's key without the `Bearer` scheme, a common misconfiguration.
     Malformed,
+}
+
+impl Auth {
+    /// Reports whether this is the default: the client's own key.
+    pub fn is_bearer(&self) -> bool {
+        *self == Auth::Bearer
+    }
+
+    /// Describes the credentials in words, for reports.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Auth::Bearer => "the run's key",
+            Auth::None => "no Authorization header",
+            Auth::WrongKey => "a wrong key",
+            Auth::Malformed => "the key without the Bearer scheme",
+        }
+    }
 }
 
 /// A request body.
@@ -231,17 +249,8 @@ impl fmt::Debug for ScimClient {
 impl ScimClient {
     /// Creates a client; `timeout` bounds each request from connect to the last body byte.
     pub fn new(base_url: &str, token: &str, timeout: Duration) -> Result<Self, ClientError> {
+        parse_base_url(base_url)?;
         let trimmed = base_url.trim_end_matches('/').to_owned();
-        let parsed = reqwest::Url::parse(&trimmed).map_err(|error| ClientError::InvalidBaseUrl {
-            url: base_url.to_owned(),
-            reason: error.to_string(),
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(ClientError::InvalidBaseUrl {
-                url: base_url.to_owned(),
-                reason: format!("scheme `{}` is not http or https", parsed.scheme()),
-            });
-        }
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
@@ -442,6 +451,39 @@ impl ScimClient {
     }
 }
 
+/// Parses a base URL and checks that it can be used: an absolute `http` or
+/// `https` URL with a host and without a query string or fragment.
+pub fn parse_base_url(base_url: &str) -> Result<reqwest::Url, ClientError> {
+    let invalid = |reason: String| ClientError::InvalidBaseUrl {
+        url: base_url.to_owned(),
+        reason,
+    };
+    let trimmed = base_url.trim().trim_end_matches('/');
+    let lower = trimmed.to_ascii_lowercase();
+    let has_web_scheme = lower.starts_with("http:") || lower.starts_with("https:");
+    if !has_web_scheme && !trimmed.contains("://") {
+        // Without this check `localhost:8080/scim` parses as the scheme
+        // `localhost`, and `127.0.0.1:8080` fails with "relative URL".
+        return Err(invalid(format!(
+            "the scheme is missing. Pass http://{trimmed}, or https:// for a server with TLS"
+        )));
+    }
+    let parsed = reqwest::Url::parse(trimmed).map_err(|error| invalid(format!("{error}: pass a URL such as http://127.0.0.1:8080/scim/v2")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid(format!("scheme `{}` is not http or https", parsed.scheme())));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("the host is missing: pass a URL such as http://127.0.0.1:8080/scim/v2".to_owned()));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(invalid(
+            "request paths are appended to the base URL, so it cannot have a query string or fragment: pass the SCIM root only"
+                .to_owned(),
+        ));
+    }
+    Ok(parsed)
+}
+
 /// Shows which kind of credentials went out without showing the key.
 fn redact_authorization(auth: &Auth) -> String {
     match auth {
@@ -512,6 +554,29 @@ mod tests {
             .collect();
         assert_eq!(content_types.len(), 1);
         assert_eq!(content_types[0].1, "text/plain");
+    }
+
+    #[test]
+    fn base_url_without_scheme_names_the_fix() {
+        for url in ["localhost:8080/scim", "127.0.0.1:8080/scim", "example.org"] {
+            let error = ScimClient::new(url, "k", Duration::from_secs(1)).expect_err("a scheme is required");
+            let message = error.to_string();
+            assert!(message.contains(&format!("`{url}`")), "{message}");
+            assert!(message.contains("the scheme is missing"), "{message}");
+            assert!(message.contains(&format!("http://{url}")), "{message}");
+        }
+    }
+
+    #[test]
+    fn base_url_with_query_is_rejected() {
+        let error = parse_base_url("http://127.0.0.1:1/scim?x=1").expect_err("a query is not allowed");
+        assert!(error.to_string().contains("query string"), "{error}");
+    }
+
+    #[test]
+    fn base_url_with_scheme_is_accepted() {
+        assert!(parse_base_url("http://127.0.0.1:1/scim/").is_ok());
+        assert!(parse_base_url("HTTPS://[::1]/scim").is_ok());
     }
 
     #[test]

@@ -3,8 +3,10 @@
 //!
 //! The host is judged from the URL alone, without a DNS lookup, so a name
 //! that merely resolves to 127.0.0.1 still counts as remote. Only
-//! `localhost` (and its subdomains, RFC 6761 §6.3), 127.0.0.0/8, `::1` and
-//! IPv4-mapped loopback addresses count as loopback.
+//! 127.0.0.0/8, `::1`, IPv4-mapped 127.0.0.0/8 addresses and the exact name
+//! `localhost` count as loopback. `localhost.` (with the root dot) and
+//! subdomains such as `api.localhost` do not, because many resolvers send
+//! them to DNS, which may answer with any address.
 
 use std::net::{IpAddr, Ipv6Addr};
 
@@ -20,10 +22,7 @@ pub fn is_loopback_url(url: &str) -> bool {
     match bare.parse::<IpAddr>() {
         Ok(IpAddr::V4(address)) => address.is_loopback(),
         Ok(IpAddr::V6(address)) => is_loopback_ipv6(address),
-        Err(_) => {
-            let name = bare.trim_end_matches('.').to_ascii_lowercase();
-            name == "localhost" || name.ends_with(".localhost")
-        }
+        Err(_) => bare.eq_ignore_ascii_case("localhost"),
     }
 }
 
@@ -63,8 +62,7 @@ mod tests {
             "http://127.0.0.1:8080/scim/v2",
             "http://127.10.0.3/",
             "http://localhost:1/",
-            "https://LOCALHOST./x",
-            "http://api.localhost/",
+            "https://LOCALHOST/x",
             "http://[::1]:9000/scim",
             "http://[::ffff:127.0.0.1]/",
         ] {
@@ -81,6 +79,10 @@ mod tests {
             "http://[::2]/",
             "http://[::ffff:10.0.0.1]/",
             "http://localhost.example.com/",
+            "http://localhost./",
+            "https://LOCALHOST./x",
+            "http://api.localhost/",
+            "localhost:8080/scim",
             "http://127.0.0.1.nip.io/",
             "http://0.0.0.0/",
             "not a url",

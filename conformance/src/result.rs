@@ -2,9 +2,10 @@
 
 use serde::Serialize;
 
-use crate::client::SentRequest;
+use crate::client::{Auth, SentRequest};
 use crate::scenario::Profile;
 use crate::snapshot::SnapshotOutcome;
+use crate::sweep::SweepReport;
 
 /// Final state of a scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -51,9 +52,20 @@ pub struct StepResult {
     pub error: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<CheckFailure>,
+    /// Checks skipped because the status differed: JSON paths, `header NAME`,
+    /// `body` and `capture NAME`. Their failures would only repeat the status.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_checked: Vec<String>,
     /// Kept for failed steps only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request: Option<SentRequest>,
+    /// The method and the path's shape with ids replaced, such as
+    /// `PATCH /Users/{id}`. Kept for failed steps only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// The credentials the step sent, when not the run's key.
+    #[serde(skip_serializing_if = "Auth::is_bearer")]
+    pub auth: Auth,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSummary>,
     /// The step's or scenario's likely fix, when the author gave one.
@@ -97,6 +109,10 @@ pub struct RunReport {
     /// Selected scenarios that do not apply to the profile.
     pub not_applicable: Vec<String>,
     pub interrupted: bool,
+    /// The deletion of leftovers by name prefix after the scenarios; `None`
+    /// when no selected scenario writes, or when Ctrl-C came before any did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<SweepReport>,
     pub duration_ms: u64,
 }
 

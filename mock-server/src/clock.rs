@@ -27,7 +27,7 @@ pub struct Rfc3339Micros(pub Timestamp);
 
 impl Rfc3339Micros {
     /// Returns the text for years 0 to 9999, the range of real timestamps,
-    /// built without the formatting machinery; `None` for other years.
+    /// built without the formatting machinery, or `None` for other years.
     fn to_ascii(self) -> Option<[u8; 27]> {
         let utc = self.0.to_offset(time::UtcOffset::UTC);
         let year = u32::try_from(utc.year()).ok().filter(|year| *year <= 9999)?;

@@ -21,7 +21,7 @@ use crate::settings::Behaviour;
 use crate::state::StateFileError;
 use crate::store::{Directory, Organisation, SiteGroup, Store, World};
 
-/// Why a server could not start.
+/// The reasons a server can fail to start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("failed to bind {address}: {source}")]
@@ -509,7 +509,7 @@ impl MockServer {
 
 impl Drop for MockServer {
     fn drop(&mut self) {
-        // The accept loop sees the change and stops; connections still open
+        // The accept loop receives the change and stops; connections still open
         // are drained in the background by the same task.
         let _ = self.shutdown.send(true);
     }

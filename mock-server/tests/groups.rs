@@ -297,6 +297,26 @@ async fn rename_with_member_add_changes_nothing() {
 }
 
 #[tokio::test]
+async fn rename_and_back_is_400() {
+    let (_server, scim) = start().await;
+    let group = scim.post_group("Engineering").await;
+    let path = format!("/Groups/{}", group["id"].as_str().expect("id"));
+
+    let reply = scim
+        .patch_ops(
+            &path,
+            json!([
+                {"op": "replace", "path": "displayName", "value": "Research"},
+                {"op": "replace", "path": "displayName", "value": "Engineering"}
+            ]),
+        )
+        .await;
+
+    assert_scim_error(&reply, 400, Some("mutability"));
+    assert_eq!(scim.get(&path).await.body, group);
+}
+
+#[tokio::test]
 async fn same_name_patch_accepted() {
     let (_server, scim) = start().await;
     let group = scim.post_group("Engineering").await;

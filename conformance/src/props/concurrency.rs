@@ -179,12 +179,28 @@ fn user_request(target: &Target, user_name: &str, email_stem: &str) -> ScimReque
     )
 }
 
+/// The end of one race case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RaceOutcome {
+    Passed,
+    Failed(Failure),
+    /// Ctrl-C stopped the case; the clean-up ran.
+    Interrupted,
+}
+
 /// Runs one race case, cleaning the directory before and after.
-pub async fn run_race(target: &Target, case: &RaceCase, stats: &TransitionStats) -> Result<(), Failure> {
-    let result = run_race_steps(target, case, stats).await;
+pub async fn run_race(target: &Target, case: &RaceCase, stats: &TransitionStats) -> RaceOutcome {
+    let result = tokio::select! {
+        biased;
+        () = target.cancel.cancelled() => None,
+        result = run_race_steps(target, case, stats) => Some(result),
+    };
     let cleanup = clean_directory(target).await;
-    result?;
-    cleanup.map(|_| ())
+    match (result, cleanup) {
+        (None, _) => RaceOutcome::Interrupted,
+        (Some(Err(failure)), _) | (Some(Ok(())), Err(failure)) => RaceOutcome::Failed(failure),
+        (Some(Ok(())), Ok(_)) => RaceOutcome::Passed,
+    }
 }
 
 async fn run_race_steps(target: &Target, case: &RaceCase, stats: &TransitionStats) -> Result<(), Failure> {

@@ -5,6 +5,8 @@
 //! compares the response with the prediction, checks the invariants, and
 //! deletes what the case created. It records every request it sent, with id
 //! placeholders, so a failing sequence can be written as a scenario file.
+//! Ctrl-C ([`Target::cancel`]) abandons the sequence, even mid-request, and
+//! the clean-up still runs.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -19,6 +21,7 @@ use super::requests::{render, substitute_json, substitute_text, Method, RequestT
 use super::rules::Rule;
 use super::transitions::Op;
 use crate::client::{Body, ScimClient, ScimRequest, ScimResponse};
+use crate::runner::Cancel;
 
 /// Page size used when listing a whole collection for cleanup.
 const CLEANUP_PAGE: usize = 100;
@@ -34,6 +37,8 @@ pub struct Target {
     pub naming: Naming,
     /// User limit of the directory, as configured on the server.
     pub user_limit: usize,
+    /// Set by Ctrl-C: the running sequence stops and no new one starts.
+    pub cancel: Cancel,
 }
 
 /// One request of a sequence, as recorded for a scenario file.
@@ -98,6 +103,8 @@ pub struct CaseOutcome {
     /// a scenario file.
     pub final_model: Model,
     pub failure: Option<Failure>,
+    /// Ctrl-C stopped the sequence before its end; `failure` is then `None`.
+    pub interrupted: bool,
 }
 
 /// Sends a template after replacing its placeholders with bound ids, and
@@ -154,6 +161,14 @@ pub async fn list_all(target: &Target, path: &str, page_size: usize, rule: Rule)
         ];
         let (response, line) = get(target, path, &query).await?;
         let context_line = line.clone();
+        if matches!(response.status, 401 | 403) {
+            return Err(Failure::new(
+                Rule::KeyAccepted,
+                context_line,
+                "200 with a ListResponse",
+                format!("{} {}", response.status, body_excerpt(&response)),
+            ));
+        }
         if response.status != 200 {
             return Err(Failure::new(
                 rule,
@@ -264,12 +279,24 @@ async fn delete_for_cleanup(target: &Target, collection: &str, id: &str) -> Resu
 /// to drop never-reached transitions before shrinking.
 pub async fn run_case(target: &Target, ops: &[Op], seen: Option<&AtomicUsize>, stats: &TransitionStats) -> CaseOutcome {
     let mut outcome = CaseOutcome::default();
-    let result = run_steps(target, ops, seen, stats, &mut outcome).await;
+    let mut interrupted = false;
+    let result = tokio::select! {
+        biased;
+        () = target.cancel.cancelled() => {
+            interrupted = true;
+            Ok(())
+        }
+        result = run_steps(target, ops, seen, stats, &mut outcome) => result,
+    };
+    // A request abandoned by Ctrl-C may still have been applied, so the
+    // clean-up deletes by name prefix rather than by the ids seen.
     let cleanup = clean_directory(target).await;
-    outcome.failure = match (result, cleanup) {
-        (Err(failure), _) => Some(failure),
-        (Ok(()), Err(failure)) => Some(failure),
-        (Ok(()), Ok(_)) => None,
+    outcome.interrupted = interrupted;
+    outcome.failure = match (interrupted, result, cleanup) {
+        (true, _, _) => None,
+        (false, Err(failure), _) => Some(failure),
+        (false, Ok(()), Err(failure)) => Some(failure),
+        (false, Ok(()), Ok(_)) => None,
     };
     outcome
 }
@@ -316,10 +343,26 @@ async fn run_steps(
             request: &line,
         };
         check_no_server_error(&context, &response).map_err(|f| f.at_step(step))?;
+        check_key_accepted(&context, &expected, &response).map_err(|f| f.at_step(step))?;
         check_response(&context, &expected, &response).map_err(|f| f.at_step(step))?;
         check_invariants(target, &model, &ids)
             .await
             .map_err(|f| f.at_step(step))?;
+    }
+    Ok(())
+}
+
+/// Fails with [`Rule::KeyAccepted`] on a 401 that the model did not predict,
+/// which means the key, not the operation, was rejected. A 403 stays with
+/// the operation's rule, because the user limit returns 403 too.
+fn check_key_accepted(context: &CheckContext<'_>, expected: &Expected, response: &ScimResponse) -> Result<(), Failure> {
+    if response.status == 401 && expected.status != 401 {
+        return Err(Failure::new(
+            Rule::KeyAccepted,
+            context.request,
+            expected.status.to_string(),
+            format!("401 {}", body_excerpt(response)),
+        ));
     }
     Ok(())
 }

@@ -16,12 +16,18 @@
 //! - [`requests`]: rendering operations as HTTP requests;
 //! - [`check`] and [`invariants`]: comparing responses and server state with the model;
 //! - [`execute`]: running one sequence; [`concurrency`]: the race property;
-//! - [`runner`]: proptest set-up and shrinking; [`report`] and [`scenario`]: output;
+//! - [`runner`]: proptest set-up and shrinking; [`report`], [`describe`] and
+//!   [`scenario`]: output;
 //! - [`cli`]: the `props` subcommand.
+//!
+//! Every name a run creates starts with its prefix, `pt-` and six hex
+//! digits by default. Ctrl-C stops the running case, deletes everything
+//! with the prefix and prints the report so far.
 
 pub mod check;
 pub mod cli;
 pub mod concurrency;
+pub mod describe;
 pub mod execute;
 pub mod invariants;
 pub mod model;

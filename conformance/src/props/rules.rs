@@ -73,6 +73,8 @@ pub enum Rule {
     RaceAllMembersLand,
     /// Every request gets an HTTP response.
     Reachable,
+    /// The server accepts the run's key: no request with it gets 401.
+    KeyAccepted,
 }
 
 impl Rule {
@@ -108,6 +110,7 @@ impl Rule {
             Rule::RaceOneWinner => "race-one-winner",
             Rule::RaceAllMembersLand => "race-all-members-land",
             Rule::Reachable => "reachable",
+            Rule::KeyAccepted => "key-accepted",
         }
     }
 
@@ -157,6 +160,7 @@ impl Rule {
             Rule::RaceOneWinner => "of several concurrent creates of one name (in any letter case), exactly one succeeds and the rest are 409",
             Rule::RaceAllMembersLand => "concurrent PATCH adds of different members to one group all land",
             Rule::Reachable => "every request gets an HTTP response",
+            Rule::KeyAccepted => "the server accepts the run's key on every request (no 401, and no 403 while listing)",
         }
     }
 
@@ -183,7 +187,8 @@ impl Rule {
                 "check and write under one lock (or one transaction) instead of read-then-write"
             }
             Rule::NoServerError => "find the panic or unhandled error in the server log for this request",
-            Rule::Reachable => "check that the server is running at the base URL and accepts the token",
+            Rule::Reachable => "check that the server is running at the base URL and answers within --timeout",
+            Rule::KeyAccepted => "check --token: the server rejected the key it accepted before the first case",
             _ => "compare the handler for this request with the rule; if the server is right, the reference model is wrong",
         }
     }

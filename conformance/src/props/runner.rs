@@ -5,23 +5,36 @@
 //! thread of their own with a current-thread tokio runtime that drives the
 //! HTTP client. [`run`] moves that work off the caller's runtime, which lets
 //! a test serve an in-process server on its own runtime meanwhile.
+//!
+//! proptest has no way to stop a run from inside the test closure. After
+//! Ctrl-C ([`PropsConfig::cancel`]) the closure therefore fails at once,
+//! without sending anything, with [`INTERRUPTED`] as the reason. Shrinking
+//! that failure costs no requests, and it ends the run sooner than passing
+//! every remaining case would, because generating a case takes time too.
+//! The runner keeps the last real failure aside, so Ctrl-C while shrinking
+//! still reports it.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use proptest_state_machine::ReferenceStateMachine;
 
-use super::concurrency::{race_strategy, run_race};
+use super::concurrency::{race_strategy, run_race, RaceCase, RaceOutcome};
+use super::describe::{describe_op, describe_race};
 use super::execute::{run_case, Target};
 use super::model::DEFAULT_USER_LIMIT;
 use super::names::Naming;
 use super::report::{FailureReport, PropertyReport, PropsReport, TransitionStats};
-use super::scenario::write_scenario;
-use super::transitions::DirectoryMachine;
+use super::scenario::{scenario_name, write_scenario, ScenarioWriteError};
+use super::transitions::{DirectoryMachine, Op};
 use crate::client::ScimClient;
 use crate::guard::is_loopback_url;
+use crate::preflight::{check_server, PreflightError};
+use crate::runner::Cancel;
+use crate::sweep::sweep;
 
 /// Everything a `props` run needs.
 #[derive(Debug, Clone)]
@@ -55,6 +68,8 @@ pub struct PropsConfig {
     pub scenario_dir: Option<PathBuf>,
     /// Timeout of each HTTP request.
     pub request_timeout: Duration,
+    /// Stops the run: set by Ctrl-C in the CLI.
+    pub cancel: Cancel,
 }
 
 impl PropsConfig {
@@ -75,6 +90,7 @@ impl PropsConfig {
             max_shrink_iters: 1_000,
             scenario_dir: None,
             request_timeout: Duration::from_secs(30),
+            cancel: Cancel::new(),
         }
     }
 }
@@ -91,6 +107,9 @@ pub enum PropsError {
     InvalidConfig(String),
     #[error("failed to start the properties: {0}")]
     Start(String),
+    /// The server did not respond, or rejected the key, before the first case.
+    #[error(transparent)]
+    Preflight(#[from] PreflightError),
 }
 
 /// Runs both properties on a blocking thread and returns the report.
@@ -103,6 +122,8 @@ pub async fn run(config: PropsConfig) -> Result<PropsReport, PropsError> {
 /// Runs both properties on the current thread, which must not be inside a
 /// tokio runtime.
 pub fn run_blocking(config: &PropsConfig) -> Result<PropsReport, PropsError> {
+    let client = ScimClient::new(&config.base_url, &config.token, config.request_timeout)
+        .map_err(|error| PropsError::InvalidConfig(error.to_string()))?;
     if !config.allow_writes && !is_loopback_url(&config.base_url) {
         return Err(PropsError::NotLoopback(config.base_url.clone()));
     }
@@ -114,8 +135,6 @@ pub fn run_blocking(config: &PropsConfig) -> Result<PropsReport, PropsError> {
         None => Naming::random(config.domain.clone()),
     }
     .map_err(PropsError::InvalidConfig)?;
-    let client = ScimClient::new(&config.base_url, &config.token, config.request_timeout)
-        .map_err(|error| PropsError::InvalidConfig(error.to_string()))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -124,24 +143,83 @@ pub fn run_blocking(config: &PropsConfig) -> Result<PropsReport, PropsError> {
         client,
         naming,
         user_limit: config.user_limit,
+        cancel: config.cancel.clone(),
     };
     let stats = TransitionStats::default();
     let started = Instant::now();
-
-    let mut properties = vec![run_sequential(&runtime, &target, config, &stats)];
-    if config.race_cases > 0 {
-        properties.push(run_races(&runtime, &target, config, &stats));
-    }
-
-    Ok(PropsReport {
+    let mut report = PropsReport {
         seed: config.seed,
         prefix: target.naming.prefix().to_owned(),
         base_url: config.base_url.clone(),
-        properties,
-        transition_counts: stats.snapshot(),
-        outcome_counts: stats.outcome_snapshot(),
-        elapsed_seconds: started.elapsed().as_secs_f64(),
-    })
+        properties: Vec::new(),
+        transition_counts: Default::default(),
+        outcome_counts: Default::default(),
+        interrupted: false,
+        sweep: None,
+        elapsed_seconds: 0.0,
+    };
+
+    let checked = runtime.block_on(async {
+        tokio::select! {
+            biased;
+            () = config.cancel.cancelled() => None,
+            checked = check_server(&target.client) => Some(checked),
+        }
+    });
+    match checked {
+        Some(checked) => checked?,
+        None => {
+            report.interrupted = true;
+            return Ok(report);
+        }
+    }
+
+    report
+        .properties
+        .push(run_sequential(&runtime, &target, config, &stats));
+    if config.race_cases > 0 {
+        report.properties.push(run_races(&runtime, &target, config, &stats));
+    }
+
+    // Every case cleans up after itself. This sweep catches what a lost
+    // response or a request abandoned at Ctrl-C left behind.
+    report.sweep = Some(runtime.block_on(sweep(&target.client, target.naming.prefix())));
+    report.interrupted = config.cancel.is_cancelled();
+    report.transition_counts = stats.snapshot();
+    report.outcome_counts = stats.outcome_snapshot();
+    report.elapsed_seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// Builds the `scim-conformance run` command that replays a written
+/// scenario, with `KEY` in place of the key so that no secret is printed.
+pub fn replay_command(config: &PropsConfig, scenario_dir: &std::path::Path, name: &str) -> String {
+    let mut command = format!(
+        "scim-conformance run --scenarios {} --scenario {} --base-url {} --token KEY",
+        shell_word(&scenario_dir.display().to_string()),
+        shell_word(name),
+        shell_word(&config.base_url)
+    );
+    if config.domain != "example.com" {
+        command.push_str(&format!(" --domain {}", shell_word(&config.domain)));
+    }
+    if !is_loopback_url(&config.base_url) {
+        command.push_str(" --allow-writes");
+    }
+    command
+}
+
+/// Quotes a word for a POSIX shell when it contains anything but safe characters.
+fn shell_word(word: &str) -> String {
+    let safe = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@%+=,".contains(c));
+    if safe {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
 }
 
 /// Returns a deterministic generator for one property of a seeded run.
@@ -164,6 +242,9 @@ fn proptest_config(cases: u32, max_shrink_iters: u32) -> Config {
         ..Config::default()
     }
 }
+
+/// Failure reason that stands for Ctrl-C inside the test closure.
+const INTERRUPTED: &str = "interrupted by Ctrl-C";
 
 /// Counts generated cases that passed, and reruns made while shrinking.
 #[derive(Debug, Default)]
@@ -199,15 +280,29 @@ fn run_sequential(
     );
     let strategy = DirectoryMachine::sequential_strategy(1..=config.max_steps);
     let counter = CaseCounter::default();
+    // The smallest sequence that really failed so far. proptest only keeps
+    // a shrink candidate that fails, so the last one recorded is the smallest.
+    let last_failure: Mutex<Option<(Vec<Op>, String)>> = Mutex::new(None);
 
     let result = runner.run(&strategy, |(_, ops, seen)| {
+        if target.cancel.is_cancelled() {
+            return Err(TestCaseError::fail(INTERRUPTED));
+        }
         let outcome = runtime.block_on(run_case(target, &ops, seen.as_deref(), stats));
+        if outcome.interrupted {
+            return Err(TestCaseError::fail(INTERRUPTED));
+        }
         counter.record(outcome.failure.is_none());
         match outcome.failure {
             None => Ok(()),
-            Some(failure) => Err(TestCaseError::fail(failure.to_string())),
+            Some(failure) => {
+                let message = failure.to_string();
+                *last_failure.lock().unwrap_or_else(PoisonError::into_inner) = Some((ops.clone(), message.clone()));
+                Err(TestCaseError::fail(message))
+            }
         }
     });
+    let last_failure = last_failure.into_inner().unwrap_or_else(PoisonError::into_inner);
 
     let mut report = PropertyReport {
         name: "directory state machine".to_owned(),
@@ -217,46 +312,98 @@ fn run_sequential(
         elapsed_seconds: 0.0,
         failure: None,
         aborted: None,
+        interrupted: target.cancel.is_cancelled(),
+    };
+    let describe = |ops: &[Op]| -> Vec<String> {
+        ops.iter()
+            .enumerate()
+            .map(|(index, op)| format!("{}. {}", index + 1, describe_op(&target.naming, op)))
+            .collect()
     };
     match result {
         Ok(()) => {}
         Err(TestError::Abort(reason)) => report.aborted = Some(reason.to_string()),
-        Err(TestError::Fail(reason, (_, ops, _))) => {
-            // Rerun the shrunk sequence once to record its requests for the
-            // scenario file and to get the structured failure.
-            let outcome = runtime.block_on(run_case(target, &ops, None, stats));
-            let minimal_sequence: Vec<String> = ops
-                .iter()
-                .enumerate()
-                .map(|(index, op)| format!("{}. {op:?}", index + 1))
-                .collect();
-            let (message, rule, scenario_file) = match &outcome.failure {
-                Some(failure) => {
-                    let file = config.scenario_dir.as_ref().map(|dir| {
-                        match write_scenario(dir, failure, &outcome, &target.naming, config.seed) {
-                            Ok(path) => path.display().to_string(),
-                            Err(error) => format!("<failed to write the scenario into {}: {error}>", dir.display()),
-                        }
-                    });
-                    (failure.to_string(), failure.rule.id().to_owned(), file)
-                }
-                // The shrunk sequence passed on the rerun: the failure is
-                // intermittent, so report proptest's message as it was.
-                None => (
-                    format!("{reason}\n(the shrunk sequence passed when rerun: the failure is intermittent)"),
-                    "intermittent".to_owned(),
-                    None,
-                ),
-            };
-            report.failure = Some(FailureReport {
-                rule,
+        Err(TestError::Fail(reason, _)) if reason.message() == INTERRUPTED => {
+            report.failure = last_failure.map(|(ops, message)| FailureReport {
+                rule: message.split('`').nth(1).unwrap_or("unknown").to_owned(),
                 message,
-                minimal_sequence,
-                scenario_file,
+                minimal_sequence: describe(&ops),
+                scenario_file: None,
+                replay_command: None,
+                no_scenario_reason: Some(
+                    "Ctrl-C stopped the shrinking, so the sequence may not be the shortest, and no rerun recorded its requests"
+                        .to_owned(),
+                ),
             });
+        }
+        Err(TestError::Fail(reason, (_, ops, _))) => {
+            report.failure = Some(sequential_failure(
+                runtime,
+                target,
+                config,
+                stats,
+                reason.message(),
+                &ops,
+                describe(&ops),
+            ));
         }
     }
     report.elapsed_seconds = started.elapsed().as_secs_f64();
+    report
+}
+
+/// Reruns a shrunk failing sequence once, to record its requests and get
+/// the structured failure, and writes its scenario file when it has one.
+fn sequential_failure(
+    runtime: &tokio::runtime::Runtime,
+    target: &Target,
+    config: &PropsConfig,
+    stats: &TransitionStats,
+    proptest_message: &str,
+    ops: &[Op],
+    minimal_sequence: Vec<String>,
+) -> FailureReport {
+    let mut report = FailureReport {
+        rule: "unknown".to_owned(),
+        message: proptest_message.to_owned(),
+        minimal_sequence,
+        scenario_file: None,
+        replay_command: None,
+        no_scenario_reason: None,
+    };
+    if target.cancel.is_cancelled() {
+        report.no_scenario_reason = Some(
+            "Ctrl-C came before the rerun that records the requests for a scenario file, so the sequence may not be fully shrunk"
+                .to_owned(),
+        );
+        return report;
+    }
+    let outcome = runtime.block_on(run_case(target, ops, None, stats));
+    let Some(failure) = &outcome.failure else {
+        report.rule = "intermittent".to_owned();
+        report.no_scenario_reason = Some(if outcome.interrupted {
+            "Ctrl-C stopped the rerun that records the requests for a scenario file".to_owned()
+        } else {
+            "the shrunk sequence passed when rerun, so the failure is intermittent (it depends on timing or on \
+             other clients) and a scenario that replays it would most likely pass. Rerun with the same --seed"
+                .to_owned()
+        });
+        return report;
+    };
+    report.rule = failure.rule.id().to_owned();
+    report.message = failure.to_string();
+    let Some(dir) = &config.scenario_dir else {
+        report.no_scenario_reason = Some("no scenario folder was configured".to_owned());
+        return report;
+    };
+    match write_scenario(dir, failure, &outcome, &target.naming, config.seed) {
+        Ok(path) => {
+            report.scenario_file = Some(path.display().to_string());
+            report.replay_command = Some(replay_command(config, dir, &scenario_name(failure, config.seed)));
+        }
+        Err(ScenarioWriteError::Unavailable(reason)) => report.no_scenario_reason = Some(reason),
+        Err(error @ ScenarioWriteError::Io { .. }) => report.no_scenario_reason = Some(error.to_string()),
+    }
     report
 }
 
@@ -274,11 +421,27 @@ fn run_races(
     let strategy = race_strategy(config.max_clients);
     let counter = CaseCounter::default();
 
+    let last_failure: Mutex<Option<(RaceCase, String)>> = Mutex::new(None);
+
     let result = runner.run(&strategy, |case| {
-        let outcome = runtime.block_on(run_race(target, &case, stats));
-        counter.record(outcome.is_ok());
-        outcome.map_err(|failure| TestCaseError::fail(failure.to_string()))
+        if target.cancel.is_cancelled() {
+            return Err(TestCaseError::fail(INTERRUPTED));
+        }
+        match runtime.block_on(run_race(target, &case, stats)) {
+            RaceOutcome::Interrupted => Err(TestCaseError::fail(INTERRUPTED)),
+            RaceOutcome::Passed => {
+                counter.record(true);
+                Ok(())
+            }
+            RaceOutcome::Failed(failure) => {
+                counter.record(false);
+                let message = failure.to_string();
+                *last_failure.lock().unwrap_or_else(PoisonError::into_inner) = Some((case.clone(), message.clone()));
+                Err(TestCaseError::fail(message))
+            }
+        }
     });
+    let last_failure = last_failure.into_inner().unwrap_or_else(PoisonError::into_inner);
 
     let mut report = PropertyReport {
         name: "concurrent clients".to_owned(),
@@ -288,18 +451,35 @@ fn run_races(
         elapsed_seconds: 0.0,
         failure: None,
         aborted: None,
+        interrupted: target.cancel.is_cancelled(),
     };
     match result {
         Ok(()) => {}
         Err(TestError::Abort(reason)) => report.aborted = Some(reason.to_string()),
         Err(TestError::Fail(reason, case)) => {
-            let rule = reason.message().split('`').nth(1).unwrap_or("unknown").to_owned();
+            let (case, message) = if reason.message() == INTERRUPTED {
+                match last_failure {
+                    Some(failure) => failure,
+                    None => {
+                        report.elapsed_seconds = started.elapsed().as_secs_f64();
+                        return report;
+                    }
+                }
+            } else {
+                (case, reason.message().to_owned())
+            };
+            let rule = message.split('`').nth(1).unwrap_or("unknown").to_owned();
             report.failure = Some(FailureReport {
                 rule,
-                message: reason.message().to_owned(),
-                minimal_sequence: vec![format!("{case:?}")],
-                // Races are not sequential, so they have no scenario form.
+                message,
+                minimal_sequence: vec![describe_race(&target.naming, &case)],
                 scenario_file: None,
+                replay_command: None,
+                no_scenario_reason: Some(
+                    "a race sends its requests at the same time, and the steps of a scenario run one after another, \
+                     so it cannot replay a race. Rerun props with the same --seed to reproduce it"
+                        .to_owned(),
+                ),
             });
         }
     }
@@ -328,6 +508,38 @@ mod tests {
         let (_, first, _) = sample(&strategy, 7);
         let (_, second, _) = sample(&strategy, 7);
         assert_eq!(first, second);
+    }
+
+    #[test]
+    fn replay_command_quotes_and_adds_flags() {
+        let mut config = PropsConfig::new("http://127.0.0.1:8080/scim/directory/1", "secret");
+        let command = replay_command(
+            &config,
+            std::path::Path::new("target/props-failures"),
+            "props.seed-7.paging",
+        );
+        assert_eq!(
+            command,
+            "scim-conformance run --scenarios target/props-failures --scenario props.seed-7.paging \
+             --base-url http://127.0.0.1:8080/scim/directory/1 --token KEY"
+        );
+        config.base_url = "https://scim.example.org/x".to_owned();
+        config.domain = "corp.example".to_owned();
+        let command = replay_command(&config, std::path::Path::new("my dir"), "n");
+        assert!(command.contains("--scenarios 'my dir' "), "{command}");
+        assert!(
+            command.ends_with("--token KEY --domain corp.example --allow-writes"),
+            "{command}"
+        );
+        assert!(!command.contains("secret"), "{command}");
+    }
+
+    #[test]
+    fn base_url_without_scheme_is_invalid_not_remote() {
+        let config = PropsConfig::new("localhost:8080/scim", "key");
+        let error = run_blocking(&config).expect_err("a scheme is required");
+        assert!(matches!(error, PropsError::InvalidConfig(_)), "{error}");
+        assert!(error.to_string().contains("http://localhost:8080/scim"), "{error}");
     }
 
     #[test]

@@ -27,6 +27,7 @@ use super::model::{ExpectedBody, Model, ScimTypeExpectation};
 use super::names::{filter_literal, Naming};
 use super::requests::{group_placeholder, user_placeholder};
 use super::requests::{substitute_json, substitute_text, Method};
+use super::rules::Rule;
 
 /// Statuses a cleanup delete accepts: the resource may already be gone.
 const CLEANUP_STATUSES: [i64; 2] = [204, 404];
@@ -152,8 +153,59 @@ pub fn scenario_toml(
         header.push_str(line);
         header.push('\n');
     }
+    header.push_str(&assumptions(final_model, naming));
     header.push('\n');
     header + &toml::to_string(&root).unwrap_or_else(|error| format!("# failed to render TOML: {error}\n"))
+}
+
+/// Lists, as comments, what the expectations assume about the directory,
+/// so that a replay against another directory can be judged.
+fn assumptions(model: &Model, naming: &Naming) -> String {
+    let limits = &model.limits;
+    let mut text = String::from("#\n# The expected outcomes assume what the props run was told or found:\n");
+    text.push_str(&format!(
+        "# - the directory's user limit is {} users (props --user-limit), counting users that this scenario\n\
+         #   did not create, and creates beyond it get 403;\n",
+        limits.user_limit
+    ));
+    text.push_str(&format!(
+        "# - before the first step the directory held {} user(s) and {} group(s) that the run did not create;\n",
+        limits.foreign_users, limits.foreign_groups
+    ));
+    text.push_str(&format!(
+        "# - emails use the verified domain {} (pass `--domain {}` to `scim-conformance run`);\n",
+        naming.domain(),
+        naming.domain()
+    ));
+    text.push_str("# - no other client changes the users and groups named with this scenario's ${run} meanwhile.\n");
+    text
+}
+
+/// Returns why a failure has no scenario form, or `None` when `steps` can
+/// be written as a scenario that fails the same way.
+pub fn unavailable_reason(failure: &Failure, steps: &[StepRecord]) -> Option<String> {
+    match failure.rule {
+        Rule::Reachable => {
+            return Some(format!(
+                "the server did not respond ({}), and a scenario can only check responses. Check that the server is up and answers within --timeout",
+                failure.got
+            ))
+        }
+        Rule::KeyAccepted => {
+            return Some(
+                "the server rejected the key (401/403), which is a problem with --token, not with a rule a scenario can check"
+                    .to_owned(),
+            )
+        }
+        _ => {}
+    }
+    if failure.step.is_none() || steps.is_empty() {
+        return Some(format!(
+            "the failure came from listing or deleting this run's resources between cases ({}), and a scenario does not replay that",
+            failure.request
+        ));
+    }
+    None
 }
 
 fn expect_table(record: &StepRecord, rewriter: &Rewriter<'_>, captured: &BTreeSet<String>) -> Table {
@@ -372,7 +424,13 @@ fn cleanup_steps(steps: &[StepRecord], captured: &BTreeSet<String>) -> Vec<TomlV
         .collect()
 }
 
-/// Writes the scenario for a failure into `dir` and returns the file path.
+/// Returns the scenario name of a failure: the seed and the broken rule.
+pub fn scenario_name(failure: &Failure, seed: u64) -> String {
+    format!("props.seed-{seed}.{}", failure.rule.id())
+}
+
+/// Writes the scenario for a failure into `dir` and returns the file path,
+/// or returns why the failure has no scenario form (see [`unavailable_reason`]).
 ///
 /// The file is named after the seed and the broken rule, so reruns with the
 /// same seed overwrite their own file only.
@@ -382,15 +440,141 @@ pub fn write_scenario(
     outcome: &CaseOutcome,
     naming: &Naming,
     seed: u64,
-) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
-    let name = format!("props.seed-{seed}.{}", failure.rule.id());
-    let path = dir.join(format!("{name}.toml"));
+) -> Result<PathBuf, ScenarioWriteError> {
     let steps = match failure.step {
         Some(step) if step <= outcome.steps.len() => &outcome.steps[..step],
         _ => &outcome.steps[..],
     };
+    if let Some(reason) = unavailable_reason(failure, steps) {
+        return Err(ScenarioWriteError::Unavailable(reason));
+    }
+    let name = scenario_name(failure, seed);
+    let path = dir.join(format!("{name}.toml"));
     let text = scenario_toml(&name, failure, steps, &outcome.final_model, naming, seed);
-    std::fs::write(&path, text)?;
+    let written = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&path, text));
+    written.map_err(|error| ScenarioWriteError::Io {
+        path: path.clone(),
+        error,
+    })?;
     Ok(path)
+}
+
+/// A reason [`write_scenario`] wrote no file.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioWriteError {
+    /// The failure cannot be replayed as scenario steps.
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("failed to write {}: {error}", path.display())]
+    Io { path: PathBuf, error: std::io::Error },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::props::model::{Expected, ExpectedBody};
+    use crate::props::requests::RequestTemplate;
+
+    fn failure(rule: Rule, step: Option<usize>) -> Failure {
+        let failure = Failure::new(rule, "GET /Users?startIndex=1&count=100", "200", "connection refused");
+        match step {
+            Some(step) => failure.at_step(step),
+            None => failure,
+        }
+    }
+
+    fn record() -> StepRecord {
+        StepRecord {
+            label: "get_user",
+            request: RequestTemplate {
+                method: Method::Get,
+                path: "/Users/${u0}".to_owned(),
+                query: Vec::new(),
+                body: None,
+                binds: None,
+            },
+            expected: Expected {
+                rule: Rule::ReadReturnsStored,
+                status: 200,
+                scim_type: ScimTypeExpectation::Absent,
+                body: ExpectedBody::Empty,
+                detail_contains: None,
+            },
+            resource: None,
+        }
+    }
+
+    #[test]
+    fn unreachable_server_has_no_scenario() {
+        let reason = unavailable_reason(&failure(Rule::Reachable, Some(1)), &[record()]).expect("no scenario");
+        assert!(reason.contains("did not respond (connection refused)"), "{reason}");
+    }
+
+    #[test]
+    fn rejected_key_has_no_scenario() {
+        let reason = unavailable_reason(&failure(Rule::KeyAccepted, Some(1)), &[record()]).expect("no scenario");
+        assert!(reason.contains("rejected the key (401/403)"), "{reason}");
+    }
+
+    #[test]
+    fn cleanup_failure_has_no_scenario() {
+        let reason = unavailable_reason(&failure(Rule::Paging, None), &[]).expect("no scenario");
+        assert!(
+            reason.contains("between cases (GET /Users?startIndex=1&count=100)"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn step_failure_has_a_scenario() {
+        assert_eq!(
+            unavailable_reason(&failure(Rule::ReadReturnsStored, Some(1)), &[record()]),
+            None
+        );
+    }
+
+    #[test]
+    fn write_scenario_writes_no_file_without_steps() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let naming = Naming::new("pt-abc123-", "example.com").expect("valid naming");
+        let outcome = CaseOutcome::default();
+
+        let error = write_scenario(dir.path(), &failure(Rule::Paging, None), &outcome, &naming, 7)
+            .expect_err("no steps, no file");
+
+        assert!(matches!(error, ScenarioWriteError::Unavailable(_)), "{error}");
+        let files = std::fs::read_dir(dir.path()).expect("the folder exists").count();
+        assert_eq!(files, 0);
+    }
+
+    #[test]
+    fn written_file_records_assumptions() {
+        let naming = Naming::new("pt-abc123-", "corp.example").expect("valid naming");
+        let mut model = Model::default();
+        model.limits.user_limit = 5;
+        model.limits.foreign_users = 2;
+        model.limits.foreign_groups = 1;
+
+        let text = scenario_toml(
+            "props.seed-7.read-returns-stored",
+            &failure(Rule::ReadReturnsStored, Some(1)),
+            &[record()],
+            &model,
+            &naming,
+            7,
+        );
+
+        assert!(
+            text.contains("# - the directory's user limit is 5 users (props --user-limit)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("held 2 user(s) and 1 group(s) that the run did not create"),
+            "{text}"
+        );
+        assert!(
+            text.contains("pass `--domain corp.example` to `scim-conformance run`"),
+            "{text}"
+        );
+    }
 }

@@ -14,6 +14,9 @@ use crate::snapshot::SnapshotOutcome;
 /// Lines of a response body shown per failure.
 const BODY_LINES: usize = 40;
 
+/// Names of skipped checks listed per failure.
+const NOT_CHECKED_SHOWN: usize = 6;
+
 /// Prints progress as scenarios finish.
 #[derive(Debug)]
 pub struct Progress {
@@ -133,6 +136,16 @@ fn render_step(text: &mut String, result: &ScenarioResult, step: &StepResult) {
             }
         }
     }
+    if !step.not_checked.is_empty() {
+        let shown: Vec<&str> = step.not_checked.iter().take(NOT_CHECKED_SHOWN).map(String::as_str).collect();
+        let more = step.not_checked.len() - shown.len();
+        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        let _ = writeln!(
+            text,
+            "    not checked, because the status differed: {}{more}",
+            shown.join(", ")
+        );
+    }
     if let Some(response) = &step.response {
         let content_type = response
             .headers
@@ -182,6 +195,16 @@ fn render_snapshot(text: &mut String, snapshot: &SnapshotOutcome) {
 
 /// Renders the full end-of-run report: failures, causes and the summary line.
 pub fn render_report(report: &RunReport) -> String {
+    render(report, false)
+}
+
+/// Renders the report like [`render_report`], and also names the scenarios
+/// that do not apply to the profile.
+pub fn render_verbose_report(report: &RunReport) -> String {
+    render(report, true)
+}
+
+fn render(report: &RunReport, verbose: bool) -> String {
     let mut text = String::new();
     let failed: Vec<&ScenarioResult> = report
         .scenarios
@@ -207,16 +230,44 @@ pub fn render_report(report: &RunReport) -> String {
     if leftovers > 0 {
         let _ = writeln!(
             text,
-            "warning: {leftovers} cleanup problem(s); leftover users and groups have names starting with {}",
+            "warning: {leftovers} cleanup problem(s). Leftover users and groups have names starting with {}",
             report.run_prefix
         );
     }
+    render_sweep(&mut text, report);
     if report.interrupted {
-        let _ = writeln!(text, "interrupted: no new scenarios were started after Ctrl-C; cleanup ran");
+        let _ = writeln!(text, "interrupted: no new scenarios were started after Ctrl-C, and cleanup ran");
+    }
+    if verbose && !report.not_applicable.is_empty() {
+        let _ = writeln!(
+            text,
+            "not applicable to profile {}: {}",
+            report.profile,
+            report.not_applicable.join(", ")
+        );
     }
     text.push_str(&summary_line(report));
     text.push('\n');
     text
+}
+
+fn render_sweep(text: &mut String, report: &RunReport) {
+    let Some(sweep) = &report.sweep else { return };
+    let _ = writeln!(
+        text,
+        "sweep: deleted {} leftover user(s) and group(s) named {}… that cleanup steps had not deleted",
+        sweep.deleted, sweep.prefix
+    );
+    if !sweep.complete() {
+        let _ = writeln!(
+            text,
+            "warning: the sweep for leftovers failed, so users and groups named {}… may remain:",
+            sweep.prefix
+        );
+        for problem in &sweep.problems {
+            let _ = writeln!(text, "  {problem}");
+        }
+    }
 }
 
 /// Returns the one-line summary, for example
@@ -224,7 +275,7 @@ pub fn render_report(report: &RunReport) -> String {
 pub fn summary_line(report: &RunReport) -> String {
     let seconds = report.duration_ms as f64 / 1000.0;
     format!(
-        "{}: {} passed, {} failed, {} interrupted, {} not applicable ({} scenarios against {}, run prefix {}, {seconds:.1} s)",
+        "{}: {} passed, {} failed, {} interrupted, {} not applicable ({} scenarios run against {}, run prefix {}, {seconds:.1} s)",
         report.profile,
         report.count(Outcome::Passed),
         report.count(Outcome::Failed),
@@ -262,6 +313,9 @@ mod tests {
                     actual: "401".to_owned(),
                     diff: None,
                 }],
+                not_checked: vec!["$.error".to_owned(), "$.traceId".to_owned()],
+                endpoint: Some("GET /Users".to_owned()),
+                auth: crate::client::Auth::WrongKey,
                 request: Some(SentRequest {
                     method: "GET".to_owned(),
                     url: "http://127.0.0.1:1/Users".to_owned(),
@@ -293,25 +347,64 @@ mod tests {
         assert!(text.contains("response: 401 (application/json)"), "{text}");
         assert!(text.contains("\"error\": \"Unauthorized\""), "{text}");
         assert!(text.contains("likely fix: answer 403"), "{text}");
+        assert!(
+            text.contains("not checked, because the status differed: $.error, $.traceId\n"),
+            "{text}"
+        );
     }
 
-    #[test]
-    fn report_groups_and_summarises() {
-        let report = RunReport {
+    fn sweep(deleted: usize, problems: &[&str]) -> Option<crate::sweep::SweepReport> {
+        Some(crate::sweep::SweepReport {
+            prefix: "scimconf-abcdef-".to_owned(),
+            deleted,
+            problems: problems.iter().map(|problem| (*problem).to_owned()).collect(),
+        })
+    }
+
+    fn report(sweep: Option<crate::sweep::SweepReport>) -> RunReport {
+        RunReport {
             profile: Profile::Atlassian,
             base_url: "http://127.0.0.1:1".to_owned(),
             run_prefix: "scimconf-abcdef".to_owned(),
             scenarios: vec![failed_result()],
-            not_applicable: vec!["x".to_owned()],
+            not_applicable: vec!["x".to_owned(), "y".to_owned()],
             interrupted: false,
+            sweep,
             duration_ms: 1500,
-        };
-        let text = render_report(&report);
+        }
+    }
+
+    #[test]
+    fn sweep_counts_and_problems_are_shown() {
+        let text = render_report(&report(sweep(2, &[])));
+        assert!(text.contains("sweep: deleted 2 leftover user(s) and group(s) named scimconf-abcdef-…"), "{text}");
+        assert!(!text.contains("warning: the sweep"), "{text}");
+
+        let text = render_report(&report(sweep(0, &["GET /Users?startIndex=1&count=100 returned 500"])));
+        assert!(text.contains("sweep: deleted 0 leftover"), "{text}");
+        assert!(text.contains("warning: the sweep for leftovers failed"), "{text}");
+        assert!(text.contains("  GET /Users?startIndex=1&count=100 returned 500"), "{text}");
+    }
+
+    #[test]
+    fn verbose_report_names_not_applicable() {
+        let quiet = render_report(&report(None));
+        assert!(!quiet.contains("not applicable to profile"), "{quiet}");
+        let verbose = render_verbose_report(&report(None));
+        assert!(verbose.contains("not applicable to profile atlassian: x, y\n"), "{verbose}");
+    }
+
+    #[test]
+    fn report_groups_and_summarises() {
+        let text = render_report(&report(None));
         assert!(text.contains("Failures by likely cause:"), "{text}");
-        assert!(text.contains("status 401 where 403 expected (1 scenario(s))"), "{text}");
+        assert!(
+            text.contains("status 401 from GET /Users with a wrong key (1 scenario(s))"),
+            "{text}"
+        );
         assert!(
             text.trim_end().ends_with(
-                "atlassian: 0 passed, 1 failed, 0 interrupted, 1 not applicable (1 scenarios against http://127.0.0.1:1, run prefix scimconf-abcdef, 1.5 s)"
+                "atlassian: 0 passed, 1 failed, 0 interrupted, 2 not applicable (1 scenarios run against http://127.0.0.1:1, run prefix scimconf-abcdef, 1.5 s)"
             ),
             "{text}"
         );

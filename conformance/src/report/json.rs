@@ -1,4 +1,8 @@
 //! The JSON report: counts, causes and every scenario's result, for tools.
+//!
+//! A failed check's `expected` and `actual` are the display strings the
+//! console prints, such as `true (boolean)`, not JSON values, because a
+//! matcher such as `min_len` has no single expected value.
 
 use serde::Serialize;
 
@@ -59,6 +63,7 @@ mod tests {
             scenarios: Vec::new(),
             not_applicable: vec!["a".to_owned()],
             interrupted: false,
+            sweep: None,
             duration_ms: 0,
         };
         let value: serde_json::Value = serde_json::from_str(&render(&report)).expect("valid JSON");

@@ -1,6 +1,7 @@
 //! JUnit XML: one `<testsuite>` per run, one `<testcase>` per selected
-//! scenario. Failed scenarios carry a `<failure>` with the console details;
-//! interrupted and not-applicable ones are `<skipped>`.
+//! scenario. Failed scenarios carry a `<failure>` with the console details.
+//! Interrupted ones carry an `<error>`, because they were meant to run and
+//! did not finish, and not-applicable ones are `<skipped>`.
 
 use std::fmt::Write as _;
 
@@ -11,7 +12,8 @@ use crate::result::{Outcome, RunReport};
 /// Renders a run as JUnit XML.
 pub fn render(report: &RunReport) -> String {
     let failures = report.count(Outcome::Failed);
-    let skipped = report.count(Outcome::Interrupted) + report.not_applicable.len();
+    let errors = report.count(Outcome::Interrupted);
+    let skipped = report.not_applicable.len();
     let tests = report.scenarios.len() + report.not_applicable.len();
     let seconds = |ms: u64| format!("{:.3}", ms as f64 / 1000.0);
     let suite = format!("scim-conformance.{}", report.profile);
@@ -19,12 +21,12 @@ pub fn render(report: &RunReport) -> String {
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         xml,
-        "<testsuites name=\"scim-conformance\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{}\">",
+        "<testsuites name=\"scim-conformance\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{}\">",
         seconds(report.duration_ms)
     );
     let _ = writeln!(
         xml,
-        "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{}\">",
+        "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{}\">",
         escape(&suite),
         seconds(report.duration_ms)
     );
@@ -51,7 +53,9 @@ pub fn render(report: &RunReport) -> String {
         match result.outcome {
             Outcome::Passed => xml.push_str("/>\n"),
             Outcome::Interrupted => {
-                xml.push_str(">\n      <skipped message=\"interrupted by Ctrl-C\"/>\n    </testcase>\n");
+                xml.push_str(
+                    ">\n      <error message=\"interrupted by Ctrl-C before the scenario finished\" type=\"interrupted\"/>\n    </testcase>\n",
+                );
             }
             Outcome::Failed => {
                 let kind = diagnose(result).map_or_else(|| "failure".to_owned(), |diagnosis| diagnosis.key);
@@ -134,7 +138,10 @@ mod tests {
                     actual: "\u{1}".to_owned(),
                     diff: None,
                 }],
+                not_checked: Vec::new(),
                 request: None,
+                endpoint: None,
+                auth: crate::client::Auth::Bearer,
                 response: None,
                 fix: None,
             }],
@@ -152,8 +159,28 @@ mod tests {
             scenarios: vec![failed, passed],
             not_applicable: vec!["groups.site".to_owned()],
             interrupted: false,
+            sweep: None,
             duration_ms: 40,
         }
+    }
+
+    #[test]
+    fn interrupted_scenarios_are_errors() {
+        let mut report = report();
+        let mut stopped = report.scenarios[1].clone();
+        stopped.name = "users.stopped".to_owned();
+        stopped.outcome = Outcome::Interrupted;
+        report.scenarios.push(stopped);
+        report.interrupted = true;
+
+        let xml = render(&report);
+
+        assert!(xml.contains("tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\""), "{xml}");
+        assert!(
+            xml.contains("<error message=\"interrupted by Ctrl-C before the scenario finished\" type=\"interrupted\"/>"),
+            "{xml}"
+        );
+        assert_eq!(xml.matches("<skipped ").count(), 1, "only the not-applicable scenario is skipped");
     }
 
     #[test]

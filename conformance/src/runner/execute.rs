@@ -125,7 +125,10 @@ impl Execution<'_> {
             passed: false,
             error: None,
             failures: Vec::new(),
+            not_checked: Vec::new(),
             request: None,
+            endpoint: None,
+            auth: step.request.auth.clone(),
             response: None,
             fix: step
                 .fix
@@ -143,11 +146,13 @@ impl Execution<'_> {
             }
         };
         let sent = self.context.client.describe(&request);
+        let endpoint = endpoint_kind(&request.method, &request.path);
         let response = tokio::select! {
             biased;
             () = self.context.cancel.cancelled() => {
                 result.error = Some(INTERRUPTED.to_owned());
                 result.request = Some(sent);
+                result.endpoint = Some(endpoint);
                 return result;
             }
             response = self.context.client.send(&request) => response,
@@ -157,13 +162,42 @@ impl Execution<'_> {
             Err(error) => {
                 result.error = Some(error.to_string());
                 result.request = Some(sent);
+                result.endpoint = Some(endpoint);
                 return result;
             }
         };
         self.track(&request, &response);
 
         let expectations = step.expect.for_profile(self.context.config.profile);
-        result.failures = check_response(&expectations, &response, &self.vars);
+        let checked = check_response(&expectations, &response, &self.vars);
+        result.failures = checked.failures;
+        result.not_checked = checked.not_checked;
+        if checked.status_differs {
+            // Captures read the body that the status check already rejected.
+            result
+                .not_checked
+                .extend(step.captures.iter().map(|(name, _)| format!("capture {name}")));
+            result
+                .not_checked
+                .extend(step.header_captures.iter().map(|(name, _)| format!("capture {name}")));
+        } else {
+            self.capture(step, &response, &mut result);
+        }
+
+        if step.snapshot && repetition == 1 {
+            self.record_snapshot(position, step, &request, &response);
+        }
+        result.passed = result.failures.is_empty();
+        if !result.passed {
+            result.request = Some(sent);
+            result.endpoint = Some(endpoint);
+            result.response = Some(summarise(&response));
+        }
+        result
+    }
+
+    /// Stores the step's captures in the variables; a missing value is a failure.
+    fn capture(&mut self, step: &Step, response: &ScimResponse, result: &mut StepResult) {
         for (name, path) in &step.captures {
             match response.json.as_ref().and_then(|json| path.select(json)) {
                 Some(Value::String(text)) => self.vars.set(name, text.clone()),
@@ -187,16 +221,6 @@ impl Execution<'_> {
                 }),
             }
         }
-
-        if step.snapshot && repetition == 1 {
-            self.record_snapshot(position, step, &request, &response);
-        }
-        result.passed = result.failures.is_empty();
-        if !result.passed {
-            result.request = Some(sent);
-            result.response = Some(summarise(&response));
-        }
-        result
     }
 
     /// Tracks resources created by POST, and stops tracking those a DELETE removed.
@@ -266,7 +290,7 @@ impl Execution<'_> {
                     let failures = if expectations.status.is_none() {
                         cleanup_status_failures(&response)
                     } else {
-                        check_response(&expectations, &response, &self.vars)
+                        check_response(&expectations, &response, &self.vars).failures
                     };
                     for failure in failures {
                         problems.push(format!(
@@ -342,26 +366,95 @@ pub(crate) fn build_request(template: &RequestTemplate, vars: &Vars) -> Result<S
     Ok(request)
 }
 
-/// Checks a response against expectations; returns every check that failed.
-pub(crate) fn check_response(expectations: &Expectations, response: &ScimResponse, vars: &Vars) -> Vec<CheckFailure> {
-    let mut failures = Vec::new();
-    if let Some(statuses) = &expectations.status {
-        if !statuses.contains(&response.status) {
-            let expected = match statuses.as_slice() {
-                [single] => single.to_string(),
-                several => format!(
-                    "one of {}",
-                    several.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-                ),
-            };
-            failures.push(CheckFailure {
-                check: "status".to_owned(),
-                expected,
-                actual: response.status.to_string(),
-                diff: None,
-            });
+/// Returns the method and the shape of a path relative to the base URL, with
+/// the query dropped and ids replaced by `{id}`: `PATCH /Users/{id}`.
+///
+/// Failures that share a status and an endpoint kind likely share a cause,
+/// so the console groups them by this text.
+pub(crate) fn endpoint_kind(method: &str, path: &str) -> String {
+    const FIXED_SEGMENTS: &[&str] = &[
+        "Users",
+        "Groups",
+        "Schemas",
+        "ResourceTypes",
+        "ServiceProviderConfig",
+        "Bulk",
+        "Me",
+        ".search",
+        "..",
+    ];
+    let path = path.split('?').next().unwrap_or_default();
+    let mut shape = String::new();
+    for segment in path.split('/').filter(|segment| !segment.is_empty()) {
+        shape.push('/');
+        match FIXED_SEGMENTS.iter().find(|fixed| fixed.eq_ignore_ascii_case(segment)) {
+            Some(fixed) => shape.push_str(fixed),
+            None => shape.push_str("{id}"),
         }
     }
+    if shape.is_empty() {
+        shape.push('/');
+    }
+    format!("{} {shape}", method.to_ascii_uppercase())
+}
+
+/// The outcome of checking one response.
+#[derive(Debug, Default)]
+pub(crate) struct Checked {
+    pub failures: Vec<CheckFailure>,
+    /// Checks skipped because the status was not an expected one.
+    pub not_checked: Vec<String>,
+    pub status_differs: bool,
+}
+
+/// Checks a response against expectations and returns every check that failed.
+///
+/// When the status is not one of the expected ones, the body and header
+/// checks are skipped and listed in `not_checked`. A response with another
+/// status, such as the error body of a 503, would fail each of them for the
+/// same reason.
+pub(crate) fn check_response(expectations: &Expectations, response: &ScimResponse, vars: &Vars) -> Checked {
+    let mut checked = Checked::default();
+    if let Some(failure) = status_failure(expectations, response) {
+        checked.failures.push(failure);
+        checked.status_differs = true;
+        if expectations.empty_body.is_some() {
+            checked.not_checked.push("body".to_owned());
+        }
+        checked
+            .not_checked
+            .extend(expectations.json.iter().map(|(path, _)| path.to_string()));
+        checked
+            .not_checked
+            .extend(expectations.headers.iter().map(|(name, _)| format!("header {name}")));
+        return checked;
+    }
+    checked.failures = check_body_and_headers(expectations, response, vars);
+    checked
+}
+
+fn status_failure(expectations: &Expectations, response: &ScimResponse) -> Option<CheckFailure> {
+    let statuses = expectations.status.as_ref()?;
+    if statuses.contains(&response.status) {
+        return None;
+    }
+    let expected = match statuses.as_slice() {
+        [single] => single.to_string(),
+        several => format!(
+            "one of {}",
+            several.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    Some(CheckFailure {
+        check: "status".to_owned(),
+        expected,
+        actual: response.status.to_string(),
+        diff: None,
+    })
+}
+
+fn check_body_and_headers(expectations: &Expectations, response: &ScimResponse, vars: &Vars) -> Vec<CheckFailure> {
+    let mut failures = Vec::new();
     if let Some(want_empty) = expectations.empty_body {
         let is_empty = response.body.iter().all(u8::is_ascii_whitespace);
         if is_empty != want_empty {
@@ -476,7 +569,7 @@ mod tests {
     }
 
     #[test]
-    fn json_checks_on_non_json_body_fail_once() {
+    fn server_error_skips_json_checks() {
         let expectations = Expectations {
             status: Some(vec![200]),
             json: vec![(
@@ -492,9 +585,77 @@ mod tests {
             body: b"<html>oops</html>".to_vec(),
             json: None,
         };
-        let failures = check_response(&expectations, &response, &vars());
-        assert_eq!(failures.len(), 2);
-        assert_eq!(failures[0].check, "status");
-        assert!(failures[1].actual.contains("not JSON"), "{:?}", failures[1]);
+        let checked = check_response(&expectations, &response, &vars());
+        assert_eq!(checked.failures.len(), 1);
+        assert_eq!(checked.failures[0].check, "status");
+        assert_eq!(checked.not_checked, vec!["$.id"]);
+    }
+
+    #[test]
+    fn non_json_body_fails_json_checks_once() {
+        let expectations = Expectations {
+            status: Some(vec![200]),
+            json: vec![
+                (
+                    crate::jsonpath::JsonPath::parse("$.id").expect("valid path"),
+                    crate::matcher::Matcher { checks: vec![crate::matcher::Check::Absent] },
+                ),
+                (
+                    crate::jsonpath::JsonPath::parse("$.userName").expect("valid path"),
+                    crate::matcher::Matcher { checks: vec![crate::matcher::Check::Absent] },
+                ),
+            ],
+            headers: Vec::new(),
+            empty_body: None,
+        };
+        let response = ScimResponse {
+            status: 200,
+            headers: Vec::new(),
+            body: b"<html>oops</html>".to_vec(),
+            json: None,
+        };
+        let checked = check_response(&expectations, &response, &vars());
+        assert_eq!(checked.failures.len(), 1);
+        assert!(checked.failures[0].actual.contains("not JSON"), "{:?}", checked.failures[0]);
+        assert!(checked.not_checked.is_empty());
+    }
+
+    #[test]
+    fn wrong_status_skips_body_and_header_checks() {
+        let matcher = || crate::matcher::Matcher { checks: vec![crate::matcher::Check::Absent] };
+        let expectations = Expectations {
+            status: Some(vec![201]),
+            json: vec![
+                (crate::jsonpath::JsonPath::parse("$.id").expect("valid path"), matcher()),
+                (crate::jsonpath::JsonPath::parse("$.active").expect("valid path"), matcher()),
+            ],
+            headers: vec![("Location".to_owned(), matcher())],
+            empty_body: Some(false),
+        };
+        let response = ScimResponse {
+            status: 503,
+            headers: vec![("location".to_owned(), "/x".to_owned())],
+            body: br#"{"id": "1", "active": true}"#.to_vec(),
+            json: Some(json!({"id": "1", "active": true})),
+        };
+        let checked = check_response(&expectations, &response, &vars());
+        assert!(checked.status_differs);
+        assert_eq!(checked.failures.len(), 1, "{:?}", checked.failures);
+        assert_eq!(checked.failures[0].expected, "201");
+        assert_eq!(checked.failures[0].actual, "503");
+        assert_eq!(checked.not_checked, vec!["body", "$.id", "$.active", "header Location"]);
+    }
+
+    #[test]
+    fn endpoint_kind_replaces_ids() {
+        assert_eq!(endpoint_kind("post", "/Users"), "POST /Users");
+        assert_eq!(endpoint_kind("PATCH", "/Users/2819c223-7f76?x=1"), "PATCH /Users/{id}");
+        assert_eq!(endpoint_kind("GET", "/Groups?filter=a"), "GET /Groups");
+        assert_eq!(
+            endpoint_kind("GET", "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User"),
+            "GET /Schemas/{id}"
+        );
+        assert_eq!(endpoint_kind("GET", "/../0a1b/Users"), "GET /../{id}/Users");
+        assert_eq!(endpoint_kind("GET", ""), "GET /");
     }
 }

@@ -6,6 +6,12 @@
 //! scenario's position, so parallel scenarios and repeated runs never create
 //! the same names. A [`Cancel`] stops new scenarios from starting and cuts
 //! running ones short; their cleanup still runs.
+//!
+//! Before the first scenario, [`preflight::check_server`] makes sure the
+//! server responds and accepts the key. After the last one, when any selected
+//! scenario writes, [`sweep::sweep`] deletes users and groups whose names
+//! still start with this run's prefix, such as those whose create response
+//! was lost.
 
 mod execute;
 
@@ -16,9 +22,11 @@ use tokio::sync::watch;
 
 use crate::client::{ClientError, ScimClient};
 use crate::guard;
+use crate::preflight::{self, PreflightError};
 use crate::result::{Outcome, RunReport, ScenarioResult};
 use crate::scenario::{Profile, Scenario};
 use crate::snapshot::SnapshotStore;
+use crate::sweep;
 
 /// Settings of one run.
 #[derive(Debug, Clone)]
@@ -36,6 +44,7 @@ pub struct RunConfig {
     /// Allow scenarios that write against a host that is not loopback.
     pub allow_writes: bool,
     /// Prefix of every created name; [`new_run_prefix`] makes a fresh one.
+    /// A scenario's `${run}` is this prefix, `-` and a three-digit number.
     pub run_prefix: String,
 }
 
@@ -52,6 +61,9 @@ pub enum RunError {
     WritesRefused(String),
     #[error(transparent)]
     Client(#[from] ClientError),
+    /// The server did not respond, or rejected the key, before the first scenario.
+    #[error(transparent)]
+    Preflight(#[from] PreflightError),
 }
 
 /// A shared stop signal, set once by Ctrl-C or by a caller.
@@ -114,7 +126,9 @@ impl Observer for Silent {
 /// Runs `scenarios` (already selected) under the configured profile.
 ///
 /// Scenarios that do not apply to the profile are listed as not applicable.
-/// Fails before sending anything when writes are not allowed against the host.
+/// Fails before sending anything when the base URL is invalid or writes are
+/// not allowed against the host, and after one request when the server does
+/// not respond or rejects the key.
 pub async fn run(
     scenarios: &[Scenario],
     config: &RunConfig,
@@ -125,6 +139,7 @@ pub async fn run(
     let (applicable, not_applicable): (Vec<&Scenario>, Vec<&Scenario>) =
         scenarios.iter().partition(|scenario| scenario.applies_to(config.profile));
 
+    let client = ScimClient::new(&config.base_url, &config.token, config.timeout)?;
     if !config.allow_writes && !guard::is_loopback_url(&config.base_url) {
         let writing: Vec<&str> = applicable
             .iter()
@@ -136,7 +151,33 @@ pub async fn run(
         }
     }
 
-    let client = ScimClient::new(&config.base_url, &config.token, config.timeout)?;
+    let mut report = RunReport {
+        profile: config.profile,
+        base_url: config.base_url.clone(),
+        run_prefix: config.run_prefix.clone(),
+        scenarios: Vec::new(),
+        not_applicable: not_applicable.iter().map(|scenario| scenario.name.clone()).collect(),
+        interrupted: false,
+        sweep: None,
+        duration_ms: 0,
+    };
+    if !applicable.is_empty() {
+        let checked = tokio::select! {
+            biased;
+            () = cancel.cancelled() => None,
+            checked = preflight::check_server(&client) => Some(checked),
+        };
+        match checked {
+            Some(checked) => checked?,
+            None => {
+                report.scenarios = applicable.iter().map(|scenario| not_started(scenario)).collect();
+                report.interrupted = true;
+                report.duration_ms = duration_ms(started.elapsed());
+                return Ok(report);
+            }
+        }
+    }
+
     let context = execute::Context {
         client: &client,
         config,
@@ -159,16 +200,20 @@ pub async fn run(
         results.push((index, run_one(&context, index, scenario, observer).await));
     }
     results.sort_by_key(|(index, _)| *index);
+    report.scenarios = results.into_iter().map(|(_, result)| result).collect();
+    report.interrupted = cancel.is_cancelled();
 
-    Ok(RunReport {
-        profile: config.profile,
-        base_url: config.base_url.clone(),
-        run_prefix: config.run_prefix.clone(),
-        scenarios: results.into_iter().map(|(_, result)| result).collect(),
-        not_applicable: not_applicable.iter().map(|scenario| scenario.name.clone()).collect(),
-        interrupted: cancel.is_cancelled(),
-        duration_ms: duration_ms(started.elapsed()),
-    })
+    let wrote = report
+        .scenarios
+        .iter()
+        .any(|result| !result.steps.is_empty() && result.tags.iter().any(|tag| tag == "writes"));
+    if wrote {
+        // Every `${run}` is the run prefix, `-` and a number, so the dash
+        // keeps the sweep off names of a run whose prefix merely starts alike.
+        report.sweep = Some(sweep::sweep(&client, &format!("{}-", config.run_prefix)).await);
+    }
+    report.duration_ms = duration_ms(started.elapsed());
+    Ok(report)
 }
 
 async fn run_one(

@@ -1,8 +1,8 @@
 //! The filters Atlassian supports: a single `eq` on `userName` or
 //! `externalId` for users, and on `displayName` for groups.
 //!
-//! The full RFC 7644 grammar is parsed first, so the detail of a 400 tells
-//! a malformed filter from a valid one this API does not support.
+//! The full RFC 7644 grammar is parsed first, so the detail of a 400
+//! distinguishes a malformed filter from a valid one this API does not support.
 
 use crate::error::{ScimError, ScimType};
 use crate::filter::{self, CompValue, CompareOp, Filter};
@@ -28,8 +28,8 @@ pub(crate) fn supported_eq(text: &str, target: FilterTarget) -> Result<(&'static
 }
 
 /// Reads the form identity providers send, `attribute eq "value"` with
-/// single spaces and a value without escapes or control characters,
-/// without the full parser, which costs as much as the rest of a lookup.
+/// single spaces and a value without escapes or control characters. It
+/// skips the full parser, which costs as much as the rest of a lookup.
 /// Returns `None` for anything else, which [`parsed_eq`] then handles.
 fn simple_eq(text: &str, target: FilterTarget) -> Option<(&'static str, String)> {
     let (name, rest) = text.split_once(' ')?;

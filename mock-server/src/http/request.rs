@@ -31,7 +31,7 @@ impl ScimRequest {
             .split('/')
             .filter(|segment| !segment.is_empty())
             .map(|segment| {
-                // A segment without `%` decodes to itself; skipping the
+                // A segment without `%` decodes to itself, so skipping the
                 // decoder saves a UTF-8 validation pass per segment.
                 if segment.contains('%') {
                     percent_encoding::percent_decode_str(segment).decode_utf8_lossy().into_owned()

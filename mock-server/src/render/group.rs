@@ -14,7 +14,7 @@ use crate::store::Directory;
 #[derive(Debug, Clone, Copy)]
 pub struct GroupView<'a> {
     pub group: &'a GroupRecord,
-    /// Where members are looked up for their `userName`.
+    /// The directory that resolves members to their `userName`.
     pub directory: &'a Directory,
     pub urls: Urls<'a>,
 }

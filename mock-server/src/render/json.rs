@@ -3,9 +3,10 @@
 //!
 //! Nearly every string in a response (keys, URNs, URLs, ids, timestamps,
 //! names) needs no escaping. serde_json inspects such strings one byte at
-//! a time; this writer checks eight bytes at a time and copies the string
-//! as it is, leaving the rare string that needs escapes to serde_json. On
-//! the render of one user this halves the instructions spent on strings.
+//! a time, while this writer checks eight bytes at a time and copies the
+//! string as it is. The rare string that needs escapes goes to serde_json.
+//! Rendering one generated user this way took about 10,700 instructions,
+//! against about 19,500 through serde_json (callgrind, see BENCHMARKS.md).
 
 use serde_json::Value;
 use uuid::Uuid;
@@ -30,7 +31,7 @@ pub(crate) fn write_uuid(output: &mut Vec<u8>, id: &Uuid) {
 }
 
 /// Appends `text` as a JSON string without checking for characters to
-/// escape; the caller guarantees there are none.
+/// escape. The caller guarantees there are none.
 pub(crate) fn write_unescaped(output: &mut Vec<u8>, text: &str) {
     debug_assert!(!needs_escape(text.as_bytes()), "{text:?} needs escapes");
     output.reserve(text.len() + 2);

@@ -34,7 +34,7 @@ impl<T> ListResponse<T> {
 }
 
 /// Appends the JSON of a [`ListResponse`] of `resources`, each written by
-/// `write_resource`; the bytes equal those of serialising the
+/// `write_resource`. The bytes equal those of serialising the
 /// `ListResponse`.
 pub(crate) fn write_list<T>(
     output: &mut Vec<u8>,

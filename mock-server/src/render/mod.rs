@@ -1,9 +1,11 @@
 //! JSON renderings of stored records, as the API returns them.
 //!
-//! Users and groups serialise straight from the records through borrowed
+//! Users and groups are rendered straight from the records through borrowed
 //! views, so a GET costs one pass over the record and no intermediate
-//! `serde_json::Value`. Attribute projection, which is rarer, works on a
-//! `Value` rendered from the same view.
+//! `serde_json::Value`. Responses without projection are written by the
+//! views' `write_json` (see [`json`]), and attribute projection, which is
+//! rarer, works on a `Value` serialised from the same views. Tests check
+//! that both paths give the same bytes.
 
 mod group;
 mod json;
@@ -41,8 +43,8 @@ impl<'a> Urls<'a> {
         self.group_url(id).to_url_string()
     }
 
-    /// Returns the URL of a user as a value that serialises without
-    /// building a `String`, for rendering.
+    /// Returns the URL of a user as a value that the JSON writer appends
+    /// without building a `String`.
     pub(crate) fn user_url(&self, id: &'a Uuid) -> ResourceUrl<'a> {
         ResourceUrl {
             base: self.base,
@@ -158,8 +160,8 @@ mod tests {
         }
     }
 
-    /// A directory with a full user in two groups, a minimal user in none,
-    /// and a group whose names need JSON escapes.
+    /// Builds a directory with a full user in two groups, a minimal user in
+    /// none, and a group whose names need JSON escapes.
     fn directory() -> Directory {
         let mut directory = Directory::new(Uuid::from_u128(1), Uuid::from_u128(2), "Test".to_owned(), "key".to_owned());
         directory.put_user(user(

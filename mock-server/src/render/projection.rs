@@ -2,14 +2,14 @@
 //! parameters of RFC 7644 §3.4.2.5.
 //!
 //! `id`, `schemas` and `meta.resourceType` are always returned, whatever
-//! the request asks. Names the resource type does not define are ignored,
+//! the request selects. Names the resource type does not define are ignored,
 //! as RFC 7644 gives no error for them.
 
 use serde_json::{Map, Value};
 
 use crate::schema::{ResourceType, Schema};
 
-/// Why a projection request cannot be served.
+/// A projection request that cannot be served.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProjectionError {
     #[error("the 'attributes' and 'excludedAttributes' parameters cannot be used together: send only one of them")]
@@ -34,7 +34,7 @@ pub enum Projection {
 }
 
 impl Projection {
-    /// Parses the two query parameters; `Ok(None)` when neither asks for anything.
+    /// Parses the two query parameters; `Ok(None)` when neither selects anything.
     pub fn parse(
         attributes: Option<&str>,
         excluded: Option<&str>,

@@ -15,7 +15,7 @@ use crate::store::Directory;
 #[derive(Debug, Clone, Copy)]
 pub struct UserView<'a> {
     pub user: &'a UserRecord,
-    /// Where the user's groups are looked up for their names.
+    /// The directory that resolves the user's groups to their names.
     pub directory: &'a Directory,
     pub urls: Urls<'a>,
 }
@@ -63,7 +63,7 @@ impl Serialize for Groups<'_> {
 }
 
 /// Returns the schema URNs of a user: the core schema, then each extension
-/// it has, in a fixed order; the first `count` entries are used.
+/// it has, in a fixed order. Only the first `count` entries are used.
 fn schemas(user: &UserRecord) -> ([&'static str; 4], usize) {
     let mut schemas = [USER_URN; 4];
     let mut count = 1;
