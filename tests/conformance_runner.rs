@@ -377,7 +377,7 @@ capture.user_id = "$.id"
 "#;
 
 #[tokio::test]
-async fn wrong_status_reports_one_line_not_every_check() {
+async fn wrong_status_reports_one_line() {
     let server = FakeServer::start(|request| match (request.method.as_str(), request.path()) {
         ("POST", _) => Reply::Json(503, json!({"detail": "unavailable"})),
         _ => Reply::Json(200, json!({"totalResults": 0, "Resources": []})),
@@ -490,7 +490,7 @@ request.path = "/ServiceProviderConfig"
 }
 
 #[tokio::test]
-async fn cancel_during_check_before_run_starts_nothing() {
+async fn cancel_during_preflight_starts_nothing() {
     let server = FakeServer::start(|_| Reply::Hold).await;
     let (_dir, scenarios) = load_scenarios(CREATE_THEN_FAIL);
     let config = config(server.base_url.clone(), "k".into(), Profile::Atlassian);
