@@ -271,7 +271,7 @@ async fn read_body(mut body: Incoming, headers: &http::HeaderMap, limit: usize) 
 
 /// Reads and discards the rest of a body, up to `budget` bytes.
 ///
-/// Answering 413 while the client is still writing makes many clients fail
+/// Sending 413 while the client is still writing makes many clients fail
 /// with a broken pipe before they read the response, so a body of moderate
 /// size is consumed first. A larger one is cut off, as reading it all would
 /// let any client make the mock read without bound, and a client that

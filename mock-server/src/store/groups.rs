@@ -158,7 +158,7 @@ pub(crate) fn patch_group(world: &mut World, directory_id: Uuid, id: Uuid, opera
 
 /// Rejects a PATCH whose `add` or `replace` names a member that is not a
 /// user of this directory, even when a later operation would remove it
-/// again, because Atlassian answers the whole PATCH with 404 then.
+/// again, because Atlassian rejects the whole PATCH with 404 then.
 fn check_added_members(directory: &Directory, operations: &[PatchOperation]) -> Result<(), ScimError> {
     for operation in operations {
         if operation.op == PatchOpKind::Remove {
@@ -301,8 +301,8 @@ pub(crate) fn delete_group(world: &mut World, directory_id: Uuid, id: Uuid) -> R
 }
 
 /// Stores a group's new `externalId` and members. `meta.lastModified` moves
-/// only when something changed, because RFC 7644 §3.5.2 says a PATCH that
-/// changes nothing must not touch the modify timestamp.
+/// only when something changed, because RFC 7644 §3.5.2 forbids a PATCH that
+/// changes nothing to touch the modify timestamp.
 fn store_group_change(directory: &mut Directory, id: Uuid, external_id: Option<String>, members: IndexSet<Uuid>) {
     let Some(existing) = directory.group(&id) else { return };
     let changed = existing.external_id != external_id || !existing.members.iter().eq(members.iter());
