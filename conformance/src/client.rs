@@ -63,7 +63,7 @@ pub enum ClientError {
     },
 }
 
-/// Which `Authorization` header a request carries.
+/// The `Authorization` header a request carries.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Auth {

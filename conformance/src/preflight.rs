@@ -3,7 +3,7 @@
 //!
 //! Without it, a server that is down or a wrong `--token` turns into one
 //! failure per scenario, each with its own hint. One `GET /Users` with the
-//! run's key tells these cases apart from real rule violations.
+//! run's key distinguishes these cases from real rule violations.
 
 use crate::client::{ClientError, ScimClient, ScimRequest, ScimResponse};
 

@@ -72,7 +72,7 @@ pub struct SeedGroup {
     pub members: Vec<String>,
 }
 
-/// Why a seed could not be loaded; the message names the file and entry.
+/// A seed that could not be loaded, with a message naming the file and entry.
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
     #[error("failed to read seed file {path}: {source}")]

@@ -82,7 +82,7 @@ fn split_qualified<'k>(resource_type: &ResourceType, key: &'k str) -> Option<(&'
     })
 }
 
-/// Where a value sits in the body, such as `emails[1].primary`. It is
+/// The location of a value in the body, such as `emails[1].primary`. It is
 /// written out only for an error message, because building it for every
 /// value took about 40% of `normalize` when loading a 20,000-user seed.
 #[derive(Debug, Clone, Copy)]

@@ -96,7 +96,7 @@ impl Returned {
     }
 }
 
-/// Which values the service keeps unique (RFC 7643 §7).
+/// The scope in which the service keeps values unique (RFC 7643 §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Uniqueness {
     None,
@@ -247,7 +247,7 @@ impl ResourceType {
             .find(|schema| schema.id.eq_ignore_ascii_case(urn))
     }
 
-    /// Every schema of the resource type, core first.
+    /// Returns every schema of the resource type, core first.
     pub fn schemas(&self) -> impl Iterator<Item = &'static Schema> + '_ {
         std::iter::once(self.schema).chain(self.extensions.iter().map(|(schema, _)| *schema))
     }
