@@ -28,7 +28,11 @@ pub(crate) struct Defaults {
 /// The state, defaults and fault rules at start, which a reset restores.
 #[derive(Debug)]
 pub(crate) struct Initial {
-    pub world: World,
+    /// Filled by a background thread right after start, because cloning a
+    /// 20,000-user world takes longer than the rest of the start. Writes
+    /// wait for that clone, as the thread holds a read lock from before the
+    /// first request until the copy is done.
+    pub world: std::sync::OnceLock<World>,
     pub defaults: Defaults,
     pub faults: FaultConfig,
 }

@@ -356,7 +356,7 @@ impl MockServerBuilder {
             tracing::info!(rules = faults.faults.len(), seed = faults.seed, "fault rules installed");
         }
         let app = Arc::new(App {
-            store: Store::new(world.clone()),
+            store: Store::new(world),
             public_url,
             transport: Transport {
                 max_body_bytes: self.behaviour.max_body_bytes,
@@ -366,12 +366,26 @@ impl MockServerBuilder {
             journal: Journal::new(self.journal_size),
             control_token,
             defaults: RwLock::new(defaults),
-            initial: Initial { world, defaults, faults },
+            initial: Initial {
+                world: std::sync::OnceLock::new(),
+                defaults,
+                faults,
+            },
             state_file: self.state_file.clone().map(|path| StateFile {
                 path,
                 save_lock: tokio::sync::Mutex::new(()),
             }),
         });
+        // The read lock is taken before the accept loop starts, so no write
+        // can land before the snapshot that reset restores is taken.
+        let start_state = app.store.read_arc();
+        let snapshot_app = Arc::clone(&app);
+        std::thread::spawn(move || {
+            let snapshot = (*start_state).clone();
+            drop(start_state);
+            let _ = snapshot_app.initial.world.set(snapshot);
+        });
+
         let (shutdown, shutdown_signal) = watch::channel(false);
         let task = tokio::spawn(crate::http::serve(listener, Arc::clone(&app), shutdown_signal));
         tracing::info!(address = %local, directory_id = %defaults.directory_id, "mock server listening");

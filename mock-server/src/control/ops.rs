@@ -270,7 +270,7 @@ pub(crate) fn audit_events(app: &App, org_id: Uuid) -> Vec<AuditEvent> {
 /// Restores the state, defaults and fault rules the server started with,
 /// with fault counters at zero, and empties the journal.
 pub(crate) fn reset(app: &App) {
-    *app.store.write() = app.initial.world.clone();
+    *app.store.write() = app.initial.world.wait().clone();
     *app.defaults.write() = app.initial.defaults;
     app.faults.replace(&app.initial.faults);
     app.journal.clear();

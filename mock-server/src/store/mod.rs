@@ -24,20 +24,27 @@ pub use organisation::{Organisation, SiteGroup};
 /// Everything the mock knows, behind one lock.
 #[derive(Debug, Default)]
 pub struct Store {
-    world: RwLock<World>,
+    /// In an `Arc` so that a read guard can move to another thread, which
+    /// the start-state snapshot needs.
+    world: std::sync::Arc<RwLock<World>>,
 }
 
 impl Store {
     /// Wraps a world in a lock.
     pub fn new(world: World) -> Self {
         Store {
-            world: RwLock::new(world),
+            world: std::sync::Arc::new(RwLock::new(world)),
         }
     }
 
     /// Takes the shared lock, for requests that only read.
     pub fn read(&self) -> parking_lot::RwLockReadGuard<'_, World> {
         self.world.read()
+    }
+
+    /// Takes the shared lock with a guard that may move to another thread.
+    pub(crate) fn read_arc(&self) -> parking_lot::ArcRwLockReadGuard<parking_lot::RawRwLock, World> {
+        self.world.read_arc()
     }
 
     /// Takes the exclusive lock, for requests that change state.
