@@ -125,7 +125,7 @@ impl Bench {
             self.client_runtime.block_on(mock.wait_first_response())?;
 
             // The mock copies its start state for reset on a background
-            // thread after it starts answering, so the reading waits until
+            // thread after it starts serving, so the reading waits until
             // the resident size stops growing (by under 1% in 200 ms).
             let mut memory = mock.memory()?;
             for _ in 0..25 {

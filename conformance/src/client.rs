@@ -1,6 +1,6 @@
 //! An HTTP client for one SCIM 2.0 service provider.
 //!
-//! [`ScimClient`] holds the base URL (for Atlassian
+//! [`ScimClient`] stores the base URL (for Atlassian
 //! `https://api.atlassian.com/scim/directory/{directoryId}`) and the bearer
 //! key, and sends [`ScimRequest`]s whose paths are relative to that base URL.
 //! It is shared by the scripted scenarios and by any other check that needs

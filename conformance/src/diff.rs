@@ -8,7 +8,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-/// Longest rendering of one value inside a diff line, in characters.
+/// Maximum length of one value inside a diff line, in characters.
 const VALUE_WIDTH: usize = 160;
 
 /// One difference between the expected and the actual value.

@@ -25,7 +25,7 @@ pub struct SnapshotStore {
     pub write_pending: bool,
 }
 
-/// What comparing one scenario's snapshot found.
+/// The outcome of comparing one scenario's snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum SnapshotOutcome {

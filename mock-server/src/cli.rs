@@ -145,7 +145,7 @@ pub struct ServeArgs {
     #[arg(long, env = "SCIM_MOCK_MAX_BODY_BYTES", default_value_t = 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_body_bytes: u64,
 
-    /// Accept request bodies of any Content-Type instead of answering 415.
+    /// Accept request bodies of any Content-Type instead of rejecting them with 415.
     #[arg(long, env = "SCIM_MOCK_LENIENT_CONTENT_TYPE")]
     pub lenient_content_type: bool,
 

@@ -116,7 +116,7 @@ impl ScimError {
     }
 }
 
-/// An authentication failure, which Atlassian answers with its own
+/// An authentication failure, which Atlassian reports with its own
 /// `{"error": "...", "traceId": "..."}` body instead of a SCIM error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{status} {message}")]

@@ -4,7 +4,7 @@
 //! mock makes a choice, and each choice a client author could reasonably
 //! want the other way round is a field here, with the choice as the default.
 
-/// How the mock behaves where Atlassian's published behaviour leaves room.
+/// The mock's behaviour where Atlassian's published behaviour leaves room.
 #[derive(Debug, Clone)]
 pub struct Behaviour {
     /// Accept users whose primary email is on a domain the organisation has

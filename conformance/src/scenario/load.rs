@@ -168,7 +168,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Scenario>, LoadError> {
             file: dir.to_path_buf(),
             scenario: None,
             field: None,
-            message: "no *.toml scenario files found: pass --scenarios with the folder that holds them".to_owned(),
+            message: "no *.toml scenario files found: pass --scenarios with the folder that contains them".to_owned(),
         });
     }
 

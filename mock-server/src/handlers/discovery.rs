@@ -1,8 +1,8 @@
 //! The discovery endpoints: `/ServiceProviderConfig`, `/ResourceTypes` and
 //! `/Schemas`, which describe exactly what this mock supports.
 //!
-//! They take no filter, paging or sorting. RFC 7644 §4 asks a server that
-//! does not filter them to answer a `filter` with 403, so that a client
+//! They take no filter, paging or sorting. RFC 7644 §4 recommends that a server that
+//! does not filter them reject a `filter` with 403, so that a client
 //! cannot believe an unfiltered list matched its filter.
 
 use http::{Response, StatusCode};

@@ -73,12 +73,8 @@ impl GroupView<'_> {
             let Some(user) = self.directory.user(member_id) else {
                 continue;
             };
-            let mut member = ObjectWriter::begin(members.element());
-            json::write_unescaped(member.known_key("type"), "User");
-            json::write_uuid(member.known_key("value"), member_id);
-            member.string("display", user.user_name());
-            self.urls.user_url(member_id).write_json(member.known_key("$ref"));
-            member.end();
+            let url = self.urls.user_url(member_id);
+            super::write_reference(members.element(), "User", member_id, user.user_name(), url);
         }
         members.end();
 

@@ -128,6 +128,17 @@ impl Meta<'_> {
     }
 }
 
+/// Writes one `{"type", "value", "display", "$ref"}` element, the shape
+/// shared by a user's `groups` and a group's `members`.
+pub(super) fn write_reference(output: &mut Vec<u8>, kind: &str, id: &Uuid, display: &str, url: ResourceUrl<'_>) {
+    let mut reference = json::ObjectWriter::begin(output);
+    json::write_unescaped(reference.known_key("type"), kind);
+    json::write_uuid(reference.known_key("value"), id);
+    reference.string("display", display);
+    url.write_json(reference.known_key("$ref"));
+    reference.end();
+}
+
 #[cfg(test)]
 mod tests {
     use indexmap::IndexSet;

@@ -107,12 +107,8 @@ impl UserView<'_> {
 
         let mut groups = ArrayWriter::begin(object.known_key("groups"));
         for group in user.groups.iter().filter_map(|group_id| self.directory.group(group_id)) {
-            let mut reference = ObjectWriter::begin(groups.element());
-            json::write_unescaped(reference.known_key("type"), "direct");
-            json::write_uuid(reference.known_key("value"), &group.id);
-            reference.string("display", &group.display_name);
-            self.urls.group_url(&group.id).write_json(reference.known_key("$ref"));
-            reference.end();
+            let url = self.urls.group_url(&group.id);
+            super::write_reference(groups.element(), "direct", &group.id, &group.display_name, url);
         }
         groups.end();
 

@@ -21,7 +21,7 @@ pub use accounts::Account;
 pub use directory::Directory;
 pub use organisation::{Organisation, SiteGroup};
 
-/// Everything the mock knows, behind one lock.
+/// The whole state of the mock, behind one lock.
 #[derive(Debug, Default)]
 pub struct Store {
     /// In an `Arc` so that a read guard can move to another thread, which
