@@ -163,7 +163,7 @@ async fn respond(app: &App, request: Request<Incoming>) -> Exchange {
     let body = match read {
         Ok(body) => body,
         Err(error) => {
-            let received = Received::new(&parts.method, parts.uri.path(), parts.uri.query(), &parts.headers, b"");
+            let received = Received::new(&parts.method, parts.uri.path(), parts.uri.query(), &parts.headers, &Bytes::new());
             return Exchange {
                 outcome: Outcome::Respond(response::scim_error(&error)),
                 received: Some(received),
