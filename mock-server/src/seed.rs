@@ -8,24 +8,32 @@
 
 use std::path::Path;
 
+use indexmap::IndexSet;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::settings::Behaviour;
-use crate::store::groups::create_group;
-use crate::store::users::create_user;
+use crate::store::groups::insert_group;
+use crate::model::UserAttributes;
+use crate::store::users::{insert_user, prepare_user};
 use crate::store::{Directory, Organisation, SiteGroup, World};
 
 /// A parsed seed file.
+///
+/// `U` is how a user entry is held until it is loaded: parsed into a map by
+/// default, or as JSON text borrowed from the file when the server reads a
+/// seed file itself, which keeps the parsed form of only one user in memory
+/// at a time.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Seed {
-    #[serde(default)]
-    pub organizations: Vec<SeedOrganisation>,
+pub struct Seed<U = Map<String, Value>> {
+    #[serde(default = "Vec::new")]
+    pub organizations: Vec<SeedOrganisation<U>>,
     /// Users for the default directory (short shape).
-    #[serde(default)]
-    pub users: Vec<Map<String, Value>>,
+    #[serde(default = "Vec::new")]
+    pub users: Vec<U>,
     /// Groups for the default directory (short shape).
     #[serde(default)]
     pub groups: Vec<SeedGroup>,
@@ -34,7 +42,7 @@ pub struct Seed {
 /// An organisation of the full shape.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SeedOrganisation {
+pub struct SeedOrganisation<U = Map<String, Value>> {
     pub id: Option<Uuid>,
     pub api_key: Option<String>,
     #[serde(default)]
@@ -44,19 +52,19 @@ pub struct SeedOrganisation {
     pub site_groups: Option<Vec<SiteGroup>>,
     pub allow_external_users: Option<bool>,
     pub user_limit: Option<usize>,
-    #[serde(default)]
-    pub directories: Vec<SeedDirectory>,
+    #[serde(default = "Vec::new")]
+    pub directories: Vec<SeedDirectory<U>>,
 }
 
 /// A directory of the full shape.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SeedDirectory {
+pub struct SeedDirectory<U = Map<String, Value>> {
     pub id: Option<Uuid>,
     pub name: Option<String>,
     pub api_key: Option<String>,
-    #[serde(default)]
-    pub users: Vec<Map<String, Value>>,
+    #[serde(default = "Vec::new")]
+    pub users: Vec<U>,
     #[serde(default)]
     pub groups: Vec<SeedGroup>,
 }
@@ -107,6 +115,36 @@ pub fn generate_key() -> String {
         .collect()
 }
 
+/// A user entry of a seed, turned into attributes when it is loaded.
+pub(crate) trait SeedUser {
+    fn into_fields(self) -> Result<Map<String, Value>, String>;
+}
+
+impl SeedUser for Map<String, Value> {
+    fn into_fields(self) -> Result<Map<String, Value>, String> {
+        Ok(self)
+    }
+}
+
+impl SeedUser for &RawValue {
+    fn into_fields(self) -> Result<Map<String, Value>, String> {
+        serde_json::from_str(self.get()).map_err(|error| format!("a user must be a JSON object of attributes: {error}"))
+    }
+}
+
+/// Reads a seed file and adds its contents to `world`, as [`load_owned`]
+/// does.
+///
+/// Users stay JSON text borrowed from the file until each is stored.
+/// Parsing all 20,000 users of a large seed into maps first took about
+/// 100 MB at the peak, which the allocator kept after the load.
+pub(crate) fn load_file(world: &mut World, path: &Path, default_directory: Uuid, defaults: &Behaviour) -> Result<(), SeedError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read(path).map_err(|source| SeedError::Read { path: shown.clone(), source })?;
+    let seed: Seed<&RawValue> = serde_json::from_slice(&text).map_err(|source| SeedError::Parse { path: shown, source })?;
+    load_owned(world, seed, default_directory, defaults)
+}
+
 /// Adds the seed's organisations to `world`, and its short-shape users and
 /// groups to `default_directory`. It works on a copy of the seed, as
 /// [`load_owned`] consumes it.
@@ -121,7 +159,12 @@ pub(crate) fn load(world: &mut World, seed: &Seed, default_directory: Uuid, defa
 /// store's allocations reuse that memory. Dropping the whole seed only at
 /// the end left the allocator holding both: about 230 instead of 135 MiB
 /// resident after loading 20,000 generated users (measured with `scim-bench`).
-pub(crate) fn load_owned(world: &mut World, seed: Seed, default_directory: Uuid, defaults: &Behaviour) -> Result<(), SeedError> {
+pub(crate) fn load_owned<U: SeedUser + Send>(
+    world: &mut World,
+    seed: Seed<U>,
+    default_directory: Uuid,
+    defaults: &Behaviour,
+) -> Result<(), SeedError> {
     load_resources(world, default_directory, seed.users, seed.groups, "default directory")?;
 
     for (org_index, entry) in seed.organizations.into_iter().enumerate() {
@@ -175,23 +218,24 @@ pub(crate) fn load_owned(world: &mut World, seed: Seed, default_directory: Uuid,
     Ok(())
 }
 
-fn load_resources(
+fn load_resources<U: SeedUser + Send>(
     world: &mut World,
     directory_id: Uuid,
-    users: Vec<Map<String, Value>>,
+    users: Vec<U>,
     groups: Vec<SeedGroup>,
     label: &str,
 ) -> Result<(), SeedError> {
-    for (index, user) in users.into_iter().enumerate() {
-        let id = user
-            .get("id")
-            .and_then(Value::as_str)
-            .and_then(|text| Uuid::parse_str(text).ok())
-            .unwrap_or_else(Uuid::new_v4);
-        create_user(world, directory_id, id, &user).map_err(|error| SeedError::Entry {
+    if let Some(directory) = world.directories.get_mut(&directory_id) {
+        directory.reserve_users(users.len());
+    }
+    // Stops at the first entry that fails, checked or inserted, in order.
+    for (index, prepared) in prepare_users(users).into_iter().enumerate() {
+        let entry_error = |detail| SeedError::Entry {
             entry: format!("{label}: users[{index}]"),
-            detail: error.detail,
-        })?;
+            detail,
+        };
+        let (id, attributes) = prepared.map_err(entry_error)?;
+        insert_user(world, directory_id, id, attributes).map_err(|error| entry_error(error.detail))?;
     }
 
     for (index, group) in groups.into_iter().enumerate() {
@@ -200,31 +244,83 @@ fn load_resources(
             entry: entry(),
             detail: "the directory does not exist".to_owned(),
         })?;
-        let mut members = Vec::with_capacity(group.members.len());
+        let mut members = IndexSet::with_capacity(group.members.len());
         for member in &group.members {
             let user_id = Uuid::parse_str(member)
                 .ok()
                 .filter(|id| directory.user(id).is_some())
-                .or_else(|| directory.user_id_by_name(&crate::store::fold(member)))
+                .or_else(|| directory.user_id_by_name(member))
                 .ok_or_else(|| SeedError::Entry {
                     entry: entry(),
                     detail: format!("member {member:?} is neither a user id nor a userName of this directory"),
                 })?;
-            members.push(serde_json::json!({"value": user_id.to_string()}));
+            members.insert(user_id);
         }
 
-        let mut body = Map::new();
-        body.insert("displayName".to_owned(), Value::String(group.display_name.clone()));
-        if let Some(external_id) = &group.external_id {
-            body.insert("externalId".to_owned(), Value::String(external_id.clone()));
-        }
-        body.insert("members".to_owned(), Value::Array(members));
-        create_group(world, directory_id, group.id.unwrap_or_else(Uuid::new_v4), &body).map_err(|error| SeedError::Entry {
-            entry: entry(),
-            detail: error.detail,
+        // Members are passed as ids, not as a JSON body: for a group of
+        // 20,000 the JSON took more memory than the whole group.
+        let id = group.id.unwrap_or_else(Uuid::new_v4);
+        let display_name = group.display_name.clone();
+        let external_id = group.external_id.clone();
+        insert_group(world, directory_id, id, display_name, external_id, |_| Ok(members)).map_err(|error| {
+            SeedError::Entry {
+                entry: entry(),
+                detail: error.detail,
+            }
         })?;
     }
     Ok(())
+}
+
+/// Seeds with fewer users are checked on the calling thread, because
+/// starting threads would cost more than it saves.
+const PARALLEL_FROM_USERS: usize = 1_000;
+
+/// Parses and checks seed users, in order, on every available core.
+///
+/// Parsing and normalising each user is independent of the others and was
+/// about half of the start with a 20,000-user seed, so it is spread over
+/// threads. Inserting stays sequential, since it needs the whole store.
+fn prepare_users<U: SeedUser + Send>(users: Vec<U>) -> Vec<Result<(Uuid, UserAttributes), String>> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    if threads == 1 || users.len() < PARALLEL_FROM_USERS {
+        return users.into_iter().map(prepare_seed_user).collect();
+    }
+
+    let chunk_size = users.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<U>> = Vec::with_capacity(threads);
+    let mut remaining = users.into_iter();
+    loop {
+        let chunk: Vec<U> = remaining.by_ref().take(chunk_size).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        chunks.push(chunk);
+    }
+
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| scope.spawn(move || chunk.into_iter().map(prepare_seed_user).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    })
+}
+
+/// Parses one seed user and checks its attributes. The `id` comes from the
+/// entry when it is a UUID, and is new otherwise.
+fn prepare_seed_user<U: SeedUser>(user: U) -> Result<(Uuid, UserAttributes), String> {
+    let fields = user.into_fields()?;
+    let id = fields
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|text| Uuid::parse_str(text).ok())
+        .unwrap_or_else(Uuid::new_v4);
+    let attributes = prepare_user(&fields).map_err(|error| error.detail)?;
+    Ok((id, attributes))
 }
 
 /// The site the default site groups belong to.

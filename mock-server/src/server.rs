@@ -309,8 +309,7 @@ impl MockServerBuilder {
         world.add_directory(directory);
 
         if let Some(path) = &self.seed_path {
-            let seed = Seed::from_file(path)?;
-            seed::load_owned(&mut world, seed, defaults.directory_id, &self.behaviour)?;
+            seed::load_file(&mut world, path, defaults.directory_id, &self.behaviour)?;
         }
         if let Some(seed) = &self.seed {
             seed::load(&mut world, seed, defaults.directory_id, &self.behaviour)?;
@@ -381,7 +380,7 @@ impl MockServerBuilder {
         let start_state = app.store.read_arc();
         let snapshot_app = Arc::clone(&app);
         std::thread::spawn(move || {
-            let snapshot = (*start_state).clone();
+            let snapshot = start_state.snapshot();
             drop(start_state);
             let _ = snapshot_app.initial.world.set(snapshot);
         });

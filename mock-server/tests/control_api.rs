@@ -375,7 +375,7 @@ async fn site_groups_cause_propagation_failure() {
         .into_iter()
         .find(|event| event.action == "group_propagation_failed")
         .expect("a propagation failure");
-    assert_eq!(failure.details["site"], "acme.atlassian.net");
+    assert_eq!(failure.details()["site"], "acme.atlassian.net");
 
     assert_eq!(control.delete("/site-groups/design?site=other.atlassian.net").await.status, 404);
     assert_eq!(control.delete("/site-groups/design").await.status, 204);

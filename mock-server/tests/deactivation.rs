@@ -29,7 +29,7 @@ fn account_actions(server: &MockServer, account: &Value) -> Vec<String> {
     server
         .audit_events()
         .into_iter()
-        .filter(|event| event.action.starts_with("account_") && event.details["accountId"] == *account)
+        .filter(|event| event.action.starts_with("account_") && event.details()["accountId"] == *account)
         .map(|event| event.action)
         .collect()
 }

@@ -83,9 +83,9 @@ async fn external_users_allowed() {
     let created = server
         .audit_events()
         .into_iter()
-        .find(|event| event.action == "account_created" && event.details["accountId"] == account_id)
+        .find(|event| event.action == "account_created" && event.details()["accountId"] == account_id)
         .expect("an account_created audit event for the new account");
-    assert_eq!(created.details["managed"], false, "an external user's account is not managed");
+    assert_eq!(created.details()["managed"], false, "an external user's account is not managed");
 }
 
 #[tokio::test]
@@ -98,9 +98,9 @@ async fn verified_user_account_managed() {
     let created = server
         .audit_events()
         .into_iter()
-        .find(|event| event.action == "account_created" && event.details["accountId"] == account_id)
+        .find(|event| event.action == "account_created" && event.details()["accountId"] == account_id)
         .expect("an account_created audit event for the new account");
-    assert_eq!(created.details["managed"], true);
+    assert_eq!(created.details()["managed"], true);
 }
 
 #[tokio::test]

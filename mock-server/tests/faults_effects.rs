@@ -367,7 +367,7 @@ async fn propagation_failure_recorded_in_audit() {
         .audit_events()
         .into_iter()
         .filter(|event| event.action == "group_propagation_failed")
-        .map(|event| event.details)
+        .map(|event| event.details())
         .collect();
     assert_eq!(failures.len(), 1, "only the matching group: {failures:?}");
     assert_eq!(failures[0]["groupId"], engineering["id"]);

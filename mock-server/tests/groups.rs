@@ -210,9 +210,9 @@ async fn site_group_name_audited() {
         .filter(|event| event.action == "group_propagation_failed")
         .collect();
     assert_eq!(failures.len(), 1, "{failures:?}");
-    assert_eq!(failures[0].details["displayName"], "confluence-users");
-    assert_eq!(failures[0].details["groupId"], group["id"]);
-    assert_eq!(failures[0].details["site"], scim_mock::seed::DEFAULT_SITE);
+    assert_eq!(failures[0].details()["displayName"], "confluence-users");
+    assert_eq!(failures[0].details()["groupId"], group["id"]);
+    assert_eq!(failures[0].details()["site"], scim_mock::seed::DEFAULT_SITE);
     assert_eq!(failures[0].directory_id, Some(server.directory_id()));
 }
 

@@ -270,7 +270,8 @@ pub(crate) fn audit_events(app: &App, org_id: Uuid) -> Vec<AuditEvent> {
 /// Restores the state, defaults and fault rules the server started with,
 /// with fault counters at zero, and empties the journal.
 pub(crate) fn reset(app: &App) {
-    *app.store.write() = app.initial.world.wait().clone();
+    let world = app.initial.world.wait().restore();
+    *app.store.write() = world;
     *app.defaults.write() = app.initial.defaults;
     app.faults.replace(&app.initial.faults);
     app.journal.clear();

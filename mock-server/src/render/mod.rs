@@ -141,11 +141,10 @@ pub(super) fn write_reference(output: &mut Vec<u8>, kind: &str, id: &Uuid, displ
 
 #[cfg(test)]
 mod tests {
-    use indexmap::IndexSet;
     use serde_json::{json, Map, Value};
 
     use super::*;
-    use crate::model::{GroupRecord, UserRecord};
+    use crate::model::{GroupRecord, UserAttributes, UserRecord};
     use crate::schema::{ATLASSIAN_CUSTOM_URN, ENTERPRISE_URN};
     use crate::store::Directory;
 
@@ -163,9 +162,9 @@ mod tests {
         UserRecord {
             id: Uuid::from_u128(id),
             seq: id as u64,
-            attributes: object(attributes),
+            attributes: UserAttributes::new(object(attributes)).unwrap(),
             account_id: account_id.map(str::to_owned),
-            groups: IndexSet::new(),
+            groups: Vec::new(),
             created,
             last_modified: created + time::Duration::seconds(90),
         }
@@ -189,7 +188,12 @@ mod tests {
         ));
         directory.put_user(user(
             11,
-            json!({"userName": "grace\u{1}@example.com", "emails": [], "active": false}),
+            json!({
+                "userName": "grace@example.com",
+                "displayName": "Grace\u{1} \"Hopper\"",
+                "emails": [{"value": "grace@example.com", "primary": true}],
+                "active": false,
+            }),
             None,
         ));
         for (id, name) in [(20, "Engineering"), (21, "Tab\there \"quoted\"")] {

@@ -68,9 +68,9 @@ fn schemas(user: &UserRecord) -> ([&'static str; 4], usize) {
     let mut schemas = [USER_URN; 4];
     let mut count = 1;
     for (present, urn) in [
-        (user.attributes.contains_key(ENTERPRISE_URN), ENTERPRISE_URN),
+        (user.attributes.has_enterprise(), ENTERPRISE_URN),
         (user.account_id.is_some(), ATLASSIAN_EXTERNAL_URN),
-        (user.attributes.contains_key(ATLASSIAN_CUSTOM_URN), ATLASSIAN_CUSTOM_URN),
+        (user.attributes.has_atlassian_custom(), ATLASSIAN_CUSTOM_URN),
     ] {
         if present {
             schemas[count] = urn;
@@ -95,9 +95,7 @@ impl UserView<'_> {
         array.end();
         json::write_uuid(object.known_key("id"), &user.id);
 
-        for (key, value) in &user.attributes {
-            json::write_value(object.key(key), value);
-        }
+        object.raw_entries(user.attributes.json_entries());
 
         if let Some(account_id) = &user.account_id {
             let mut account = ObjectWriter::begin(object.known_key(ATLASSIAN_EXTERNAL_URN));
@@ -132,7 +130,7 @@ impl Serialize for UserView<'_> {
         map.serialize_entry("schemas", &schemas[..count])?;
         map.serialize_entry("id", &user.id)?;
 
-        for (key, value) in &user.attributes {
+        for (key, value) in &user.attributes.to_map() {
             map.serialize_entry(key, value)?;
         }
 

@@ -28,7 +28,7 @@ pub(crate) fn export(world: &World, defaults: Defaults) -> State {
 
 fn export_organisation(world: &World, organisation: &Organisation) -> OrganisationState {
     let behaviour = &organisation.behaviour;
-    let mut accounts: Vec<_> = organisation.accounts.values().cloned().collect();
+    let mut accounts: Vec<_> = organisation.accounts.values().map(|account| crate::store::Account::clone(account)).collect();
     accounts.sort_by(|left, right| left.id.cmp(&right.id));
 
     OrganisationState {
@@ -54,7 +54,7 @@ fn export_organisation(world: &World, organisation: &Organisation) -> Organisati
                 time: event.time,
                 action: event.action.clone(),
                 directory_id: event.directory_id,
-                details: event.details.clone(),
+                details: event.details(),
             })
             .collect(),
         directories: organisation
@@ -77,10 +77,10 @@ fn export_directory(directory: &Directory) -> DirectoryState {
                 id: user.id,
                 sequence: user.seq,
                 account_id: user.account_id.clone(),
-                groups: user.groups.iter().copied().collect(),
+                groups: user.groups.clone(),
                 created: user.created,
                 last_modified: user.last_modified,
-                attributes: user.attributes.clone(),
+                attributes: user.attributes.to_map(),
             })
             .collect(),
         groups: directory

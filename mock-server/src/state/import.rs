@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::format::{DirectoryState, OrganisationState, State, STATE_FORMAT, STATE_VERSION};
 use super::StateError;
 use crate::app::Defaults;
-use crate::model::{validate_user, AuditEvent, GroupRecord, UserRecord};
+use crate::model::{AuditEvent, GroupRecord, UserAttributes, UserRecord};
 use crate::settings::Behaviour;
 use crate::store::{fold, Directory, Organisation, World};
 
@@ -105,7 +105,7 @@ fn import_organisation(world: &mut World, state: &OrganisationState, label: &str
             return Err(invalid(entry, format!("email {:?} belongs to two accounts", account.email)));
         }
         organisation.account_by_email.insert(email_key, account.id.clone());
-        organisation.accounts.insert(account.id.clone(), account.clone());
+        organisation.accounts.insert(account.id.clone(), std::sync::Arc::new(account.clone()));
     }
 
     for event in &state.audit {
@@ -114,7 +114,7 @@ fn import_organisation(world: &mut World, state: &OrganisationState, label: &str
             time: event.time,
             action: event.action.clone(),
             directory_id: event.directory_id,
-            details: event.details.clone(),
+            details: crate::model::raw_json(&event.details),
         });
     }
     world.add_organisation(organisation);
@@ -159,14 +159,14 @@ fn import_directory(
         if directory.user(&user.id).is_some() {
             return Err(invalid(entry, format!("user id {} is used twice", user.id)));
         }
-        let mut attributes = user.attributes.clone();
-        validate_user(&mut attributes).map_err(|error| invalid(&entry, error.detail))?;
+        let attributes = UserAttributes::new(user.attributes.clone()).map_err(|error| invalid(&entry, error.detail))?;
         let record = UserRecord {
             id: user.id,
             seq: user.sequence,
             attributes,
             account_id: user.account_id.clone(),
-            groups: user.groups.iter().copied().collect(),
+            // Through a set, so that a group listed twice is kept once.
+            groups: user.groups.iter().copied().collect::<IndexSet<_>>().into_iter().collect(),
             created: user.created,
             last_modified: user.last_modified,
         };
@@ -175,13 +175,12 @@ fn import_directory(
                 return Err(invalid(entry, format!("account {account_id} is not among the organisation's accounts")));
             }
         }
-        if directory.user_id_by_name(&fold(record.user_name())).is_some() {
+        if directory.user_id_by_name(record.user_name()).is_some() {
             return Err(invalid(entry, format!("userName {:?} is used by two users", record.user_name())));
         }
-        if let Some(email) = record.primary_email() {
-            if directory.user_id_by_email(&fold(email)).is_some() {
-                return Err(invalid(entry, format!("primary email {email:?} is used by two users")));
-            }
+        let email = record.primary_email();
+        if directory.user_id_by_email(email).is_some() {
+            return Err(invalid(entry, format!("primary email {email:?} is used by two users")));
         }
         directory.put_user(record);
     }

@@ -5,6 +5,8 @@
 //! creating a second one, which is why a user deleted and provisioned again
 //! keeps the same `atlassianAccountId`.
 
+use std::sync::Arc;
+
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -43,7 +45,7 @@ impl Organisation {
         let managed = self.verified_domains.contains(&domain);
 
         if let Some(account_id) = self.account_by_email.get(&email_key).cloned() {
-            if let Some(account) = self.accounts.get_mut(&account_id) {
+            if let Some(account) = self.accounts.get_mut(&account_id).map(Arc::make_mut) {
                 let reactivated = active && !account.active;
                 account.active = active;
                 if reactivated {
@@ -56,12 +58,12 @@ impl Organisation {
         let account_id = new_account_id();
         self.accounts.insert(
             account_id.clone(),
-            Account {
+            Arc::new(Account {
                 id: account_id.clone(),
                 email: email.to_owned(),
                 active,
                 managed,
-            },
+            }),
         );
         self.account_by_email.insert(email_key, account_id.clone());
         self.audit.record(
@@ -74,7 +76,7 @@ impl Organisation {
 
     /// Sets an account's active flag, recording a change in the audit log.
     pub(crate) fn set_account_active(&mut self, account_id: &str, active: bool, directory_id: Uuid) {
-        let Some(account) = self.accounts.get_mut(account_id) else {
+        let Some(account) = self.accounts.get_mut(account_id).map(Arc::make_mut) else {
             return;
         };
         if account.active == active {
@@ -92,7 +94,7 @@ impl Organisation {
         if self.account_by_email.get(&new_key).is_some_and(|owner| owner != account_id) {
             return;
         }
-        let Some(account) = self.accounts.get_mut(account_id) else {
+        let Some(account) = self.accounts.get_mut(account_id).map(Arc::make_mut) else {
             return;
         };
         self.account_by_email.remove(&fold(&account.email));

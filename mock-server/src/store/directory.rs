@@ -7,10 +7,12 @@
 //! memmove of at most a few hundred kilobytes.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use uuid::Uuid;
 
 use super::fold;
+use super::text_index::{Case, TextIndex};
 use crate::model::{GroupRecord, UserRecord};
 
 /// One directory of an organisation.
@@ -23,12 +25,16 @@ pub struct Directory {
     /// The bearer key of the SCIM endpoints. Regenerating it replaces it, so
     /// the old key fails at once.
     pub api_key: String,
-    users: HashMap<Uuid, UserRecord>,
+    /// Records sit behind `Arc` so that the copy of the start state kept
+    /// for reset shares them with the live state, and a change copies only
+    /// the record it touches (`Arc::make_mut`).
+    users: HashMap<Uuid, Arc<UserRecord>>,
     user_order: Vec<(u64, Uuid)>,
-    by_user_name: HashMap<String, Uuid>,
-    by_email: HashMap<String, Uuid>,
-    by_external_id: HashMap<String, Vec<(u64, Uuid)>>,
-    groups: HashMap<Uuid, GroupRecord>,
+    by_user_name: TextIndex,
+    /// By primary email.
+    by_email: TextIndex,
+    by_external_id: TextIndex,
+    groups: HashMap<Uuid, Arc<GroupRecord>>,
     group_order: Vec<(u64, Uuid)>,
     by_group_name: HashMap<String, Uuid>,
     next_seq: u64,
@@ -44,9 +50,9 @@ impl Directory {
             api_key,
             users: HashMap::new(),
             user_order: Vec::new(),
-            by_user_name: HashMap::new(),
-            by_email: HashMap::new(),
-            by_external_id: HashMap::new(),
+            by_user_name: TextIndex::new(Case::Insensitive),
+            by_email: TextIndex::new(Case::Insensitive),
+            by_external_id: TextIndex::new(Case::Exact),
             groups: HashMap::new(),
             group_order: Vec::new(),
             by_group_name: HashMap::new(),
@@ -75,30 +81,33 @@ impl Directory {
     }
 
     pub fn user(&self, id: &Uuid) -> Option<&UserRecord> {
-        self.users.get(id)
+        self.users.get(id).map(Arc::as_ref)
     }
 
     pub fn group(&self, id: &Uuid) -> Option<&GroupRecord> {
-        self.groups.get(id)
+        self.groups.get(id).map(Arc::as_ref)
     }
 
     /// Finds a user by `userName`, ignoring case.
-    pub fn user_id_by_name(&self, name_key: &str) -> Option<Uuid> {
-        self.by_user_name.get(name_key).copied()
+    pub fn user_id_by_name(&self, user_name: &str) -> Option<Uuid> {
+        self.by_user_name.get(user_name, |id| self.user_key(id, UserRecord::user_name))
     }
 
     /// Finds a user by primary email, ignoring case.
-    pub fn user_id_by_email(&self, email_key: &str) -> Option<Uuid> {
-        self.by_email.get(email_key).copied()
+    pub fn user_id_by_email(&self, email: &str) -> Option<Uuid> {
+        self.by_email.get(email, |id| self.user_key(id, UserRecord::primary_email))
     }
 
     /// Finds the users with this exact `externalId`, in creation order.
     pub fn user_ids_by_external_id(&self, external_id: &str) -> impl Iterator<Item = Uuid> + '_ {
-        self.by_external_id
-            .get(external_id)
-            .into_iter()
-            .flatten()
-            .map(|(_, id)| *id)
+        let mut ids = self.by_external_id.get_all(external_id, |id| self.user_key(id, external_id_or_empty));
+        ids.sort_by_key(|id| self.users.get(id).map(|user| user.seq));
+        ids.into_iter()
+    }
+
+    /// Returns one attribute of a user, or "" for an id without a user.
+    fn user_key(&self, id: &Uuid, attribute: fn(&UserRecord) -> &str) -> &str {
+        user_key(&self.users, id, attribute)
     }
 
     /// Finds a group by `displayName`, ignoring case.
@@ -118,38 +127,54 @@ impl Directory {
 
     /// Returns every user, in creation order.
     pub fn users(&self) -> impl Iterator<Item = &UserRecord> {
-        self.user_order.iter().filter_map(|(_, id)| self.users.get(id))
+        self.user_order.iter().filter_map(|(_, id)| self.user(id))
     }
 
     /// Returns every group, in creation order.
     pub fn groups(&self) -> impl Iterator<Item = &GroupRecord> {
-        self.group_order.iter().filter_map(|(_, id)| self.groups.get(id))
+        self.group_order.iter().filter_map(|(_, id)| self.group(id))
+    }
+
+    /// Makes room for `additional` more users, so that loading a large seed
+    /// does not regrow the map and the indexes again and again.
+    pub(crate) fn reserve_users(&mut self, additional: usize) {
+        self.users.reserve(additional);
+        self.user_order.reserve(additional);
+        let users = &self.users;
+        let key_of = |attribute: fn(&UserRecord) -> &str| move |id: &Uuid| user_key(users, id, attribute);
+        self.by_user_name.reserve(additional, key_of(UserRecord::user_name));
+        self.by_email.reserve(additional, key_of(UserRecord::primary_email));
+        self.by_external_id.reserve(additional, key_of(external_id_or_empty));
     }
 
     /// Stores a new user, or replaces the one with the same id, and updates
     /// every index. The caller has checked uniqueness.
     pub(crate) fn put_user(&mut self, user: UserRecord) {
-        if let Some(old) = self.users.get(&user.id).cloned() {
-            self.unindex_user(&old);
-        } else {
-            self.user_order.push((user.seq, user.id));
+        let (id, seq) = (user.id, user.seq);
+        // The record goes in first, because the indexes read each key from
+        // its record when they grow.
+        match self.users.insert(id, Arc::new(user)) {
+            Some(old) => self.unindex_user(&old),
+            None => self.user_order.push((seq, id)),
         }
-        self.by_user_name.insert(fold(user.user_name()), user.id);
-        if let Some(email) = user.primary_email() {
-            self.by_email.insert(fold(email), user.id);
-        }
+        self.index_user(id);
+    }
+
+    fn index_user(&mut self, id: Uuid) {
+        let users = &self.users;
+        let Some(user) = users.get(&id) else {
+            return;
+        };
+        let key_of = |attribute: fn(&UserRecord) -> &str| move |id: &Uuid| user_key(users, id, attribute);
+        self.by_user_name.insert(id, user.user_name(), key_of(UserRecord::user_name));
+        self.by_email.insert(id, user.primary_email(), key_of(UserRecord::primary_email));
         if let Some(external_id) = user.external_id() {
-            let ids = self.by_external_id.entry(external_id.to_owned()).or_default();
-            let entry = (user.seq, user.id);
-            if let Err(position) = ids.binary_search(&entry) {
-                ids.insert(position, entry);
-            }
+            self.by_external_id.insert(id, external_id, key_of(external_id_or_empty));
         }
-        self.users.insert(user.id, user);
     }
 
     /// Removes a user from the directory, its indexes and its groups.
-    pub(crate) fn remove_user(&mut self, id: &Uuid) -> Option<UserRecord> {
+    pub(crate) fn remove_user(&mut self, id: &Uuid) -> Option<Arc<UserRecord>> {
         let user = self.users.remove(id)?;
         self.unindex_user(&user);
         if let Ok(position) = self.user_order.binary_search(&(user.seq, user.id)) {
@@ -157,30 +182,17 @@ impl Directory {
         }
         for group_id in &user.groups {
             if let Some(group) = self.groups.get_mut(group_id) {
-                group.members.shift_remove(id);
+                Arc::make_mut(group).members.shift_remove(id);
             }
         }
         Some(user)
     }
 
     fn unindex_user(&mut self, user: &UserRecord) {
-        let name_key = fold(user.user_name());
-        if self.by_user_name.get(&name_key) == Some(&user.id) {
-            self.by_user_name.remove(&name_key);
-        }
-        if let Some(email) = user.primary_email() {
-            let email_key = fold(email);
-            if self.by_email.get(&email_key) == Some(&user.id) {
-                self.by_email.remove(&email_key);
-            }
-        }
+        self.by_user_name.remove(user.id, user.user_name());
+        self.by_email.remove(user.id, user.primary_email());
         if let Some(external_id) = user.external_id() {
-            if let Some(ids) = self.by_external_id.get_mut(external_id) {
-                ids.retain(|(_, id)| *id != user.id);
-                if ids.is_empty() {
-                    self.by_external_id.remove(external_id);
-                }
-            }
+            self.by_external_id.remove(user.id, external_id);
         }
     }
 
@@ -201,21 +213,23 @@ impl Directory {
 
         for removed in old_members.difference(&group.members) {
             if let Some(user) = self.users.get_mut(removed) {
-                user.groups.shift_remove(&group.id);
+                Arc::make_mut(user).groups.retain(|joined| *joined != group.id);
             }
         }
         for member in &group.members {
             if let Some(user) = self.users.get_mut(member) {
-                user.groups.insert(group.id);
+                if !user.groups.contains(&group.id) {
+                    Arc::make_mut(user).groups.push(group.id);
+                }
             }
         }
 
         self.by_group_name.insert(fold(&group.display_name), group.id);
-        self.groups.insert(group.id, group);
+        self.groups.insert(group.id, Arc::new(group));
     }
 
     /// Removes a group; its members lose the membership.
-    pub(crate) fn remove_group(&mut self, id: &Uuid) -> Option<GroupRecord> {
+    pub(crate) fn remove_group(&mut self, id: &Uuid) -> Option<Arc<GroupRecord>> {
         let group = self.groups.remove(id)?;
         self.by_group_name.remove(&fold(&group.display_name));
         if let Ok(position) = self.group_order.binary_search(&(group.seq, group.id)) {
@@ -223,7 +237,7 @@ impl Directory {
         }
         for member in &group.members {
             if let Some(user) = self.users.get_mut(member) {
-                user.groups.shift_remove(id);
+                Arc::make_mut(user).groups.retain(|joined| joined != id);
             }
         }
         Some(group)
@@ -233,10 +247,68 @@ impl Directory {
     pub(crate) fn set_account(&mut self, user_id: &Uuid, account_id: Option<String>) -> bool {
         match self.users.get_mut(user_id) {
             Some(user) => {
-                user.account_id = account_id;
+                Arc::make_mut(user).account_id = account_id;
                 true
             }
             None => false,
         }
     }
+
+    /// Copies the directory for a later [`DirectorySnapshot::restore`]. The
+    /// copy shares every record and leaves out the indexes.
+    pub(crate) fn snapshot(&self) -> DirectorySnapshot {
+        DirectorySnapshot {
+            id: self.id,
+            org_id: self.org_id,
+            name: self.name.clone(),
+            api_key: self.api_key.clone(),
+            users: self.user_order.iter().filter_map(|(_, id)| self.users.get(id)).cloned().collect(),
+            groups: self.group_order.iter().filter_map(|(_, id)| self.groups.get(id)).cloned().collect(),
+            next_seq: self.next_seq,
+        }
+    }
+}
+
+/// A directory's records in creation order, without its indexes.
+#[derive(Debug)]
+pub(crate) struct DirectorySnapshot {
+    id: Uuid,
+    org_id: Uuid,
+    name: String,
+    api_key: String,
+    users: Vec<Arc<UserRecord>>,
+    groups: Vec<Arc<GroupRecord>>,
+    next_seq: u64,
+}
+
+impl DirectorySnapshot {
+    /// Rebuilds the directory with its indexes. The records were consistent
+    /// when the snapshot was taken, so memberships are kept as they are.
+    pub(crate) fn restore(&self) -> Directory {
+        let mut directory = Directory::new(self.id, self.org_id, self.name.clone(), self.api_key.clone());
+        directory.next_seq = self.next_seq;
+
+        directory.reserve_users(self.users.len());
+        for user in &self.users {
+            directory.user_order.push((user.seq, user.id));
+            directory.users.insert(user.id, Arc::clone(user));
+            directory.index_user(user.id);
+        }
+
+        for group in &self.groups {
+            directory.group_order.push((group.seq, group.id));
+            directory.by_group_name.insert(fold(&group.display_name), group.id);
+            directory.groups.insert(group.id, Arc::clone(group));
+        }
+        directory
+    }
+}
+
+/// Returns one attribute of the user `id`, or "" when there is no such user.
+fn user_key<'u>(users: &'u HashMap<Uuid, Arc<UserRecord>>, id: &Uuid, attribute: fn(&UserRecord) -> &str) -> &'u str {
+    users.get(id).map_or("", |user| attribute(user))
+}
+
+fn external_id_or_empty(user: &UserRecord) -> &str {
+    user.external_id().unwrap_or_default()
 }

@@ -37,6 +37,29 @@ pub(crate) fn group_not_found(id: &str) -> ScimError {
 pub(crate) fn create_group(world: &mut World, directory_id: Uuid, id: Uuid, body: &Map<String, Value>) -> Result<Uuid, ScimError> {
     let attributes = normalize(body, &GROUP_RESOURCE)?;
     let display_name = required_display_name(&attributes)?;
+    let external_id = attributes.get("externalId").and_then(Value::as_str).map(str::to_owned);
+    let members = |directory: &Directory| {
+        member_ids(directory, &attributes, |value| {
+            ScimError::invalid_value(format!(
+                "Member \"{value}\" is not a user of this directory: send the id of a user created through this directory's /Users endpoint."
+            ))
+        })
+    };
+    insert_group(world, directory_id, id, display_name, external_id, members)
+}
+
+/// Creates a group after the checks that depend on the directory and the
+/// organisation. `members` resolves the members once the name is known to
+/// be free, so a taken name is reported before an unknown member.
+pub(crate) fn insert_group(
+    world: &mut World,
+    directory_id: Uuid,
+    id: Uuid,
+    display_name: String,
+    external_id: Option<String>,
+    members: impl FnOnce(&Directory) -> Result<IndexSet<Uuid>, ScimError>,
+) -> Result<Uuid, ScimError> {
+    check_display_name(&display_name)?;
     let name_key = fold(&display_name);
 
     let org_id = world
@@ -59,18 +82,14 @@ pub(crate) fn create_group(world: &mut World, directory_id: Uuid, id: Uuid, body
         return Err(duplicate_group_name());
     }
 
-    let members = member_ids(directory, &attributes, |value| {
-        ScimError::invalid_value(format!(
-            "Member \"{value}\" is not a user of this directory: send the id of a user created through this directory's /Users endpoint."
-        ))
-    })?;
+    let members = members(directory)?;
 
     let now = clock::now();
     let group = GroupRecord {
         id,
         seq: directory.next_seq(),
         display_name: display_name.clone(),
-        external_id: attributes.get("externalId").and_then(Value::as_str).map(str::to_owned),
+        external_id,
         members,
         created: now,
         last_modified: now,
@@ -342,6 +361,11 @@ fn directory_mut(world: &mut World, directory_id: Uuid) -> Result<&mut Directory
 
 fn required_display_name(attributes: &Map<String, Value>) -> Result<String, ScimError> {
     let name = attributes.get("displayName").and_then(Value::as_str).unwrap_or_default();
+    check_display_name(name)?;
+    Ok(name.to_owned())
+}
+
+fn check_display_name(name: &str) -> Result<(), ScimError> {
     if name.trim().is_empty() {
         return Err(ScimError::invalid_value(
             "Attribute 'displayName' is required and must not be empty: send the group's name.",
@@ -353,7 +377,7 @@ fn required_display_name(attributes: &Map<String, Value>) -> Result<String, Scim
             u32::from(character)
         )));
     }
-    Ok(name.to_owned())
+    Ok(())
 }
 
 /// Rejects a change of `displayName`, which Atlassian does not support

@@ -10,6 +10,8 @@ mod accounts;
 mod directory;
 pub(crate) mod groups;
 mod organisation;
+mod snapshot;
+mod text_index;
 pub(crate) mod users;
 
 use std::collections::HashMap;
@@ -20,6 +22,7 @@ use uuid::Uuid;
 pub use accounts::Account;
 pub use directory::Directory;
 pub use organisation::{Organisation, SiteGroup};
+pub(crate) use snapshot::WorldSnapshot;
 
 /// The whole state of the mock, behind one lock.
 #[derive(Debug, Default)]
@@ -54,7 +57,7 @@ impl Store {
 }
 
 /// The organisations and directories, with lookups by id and API key.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub struct World {
     pub organisations: HashMap<Uuid, Organisation>,
     pub directories: HashMap<Uuid, Directory>,
@@ -103,5 +106,10 @@ impl World {
 
 /// Folds a name for case-insensitive comparison.
 pub(crate) fn fold(text: &str) -> String {
-    text.to_lowercase()
+    // Character by character, unlike `str::to_lowercase`, which lowercases a
+    // final sigma by its context; `TextIndex` compares the same way.
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    text.chars().flat_map(char::to_lowercase).collect()
 }

@@ -2,6 +2,7 @@
 //! that exist outside SCIM, and the audit log.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -33,8 +34,9 @@ pub struct Organisation {
     /// Groups of the organisation's product sites. A SCIM group may take
     /// one of these names, but then fails to propagate to that site.
     pub site_groups: Vec<SiteGroup>,
-    /// Accounts by account id.
-    pub accounts: HashMap<String, Account>,
+    /// Accounts by account id, shared with the copy of the start state
+    /// kept for reset.
+    pub accounts: HashMap<String, Arc<Account>>,
     /// Account ids by folded email, because an email identifies an account.
     pub account_by_email: HashMap<String, String>,
     pub audit: AuditLog,

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::{fold, Directory, Organisation, World};
 use crate::clock;
 use crate::error::ScimError;
-use crate::model::{normalize, validate_user, UserRecord};
+use crate::model::{normalize, UserAttributes, UserRecord};
 use crate::patch::{self, PatchOperation};
 use crate::schema::USER_RESOURCE;
 
@@ -29,9 +29,23 @@ pub(crate) fn duplicate_user_name(user_name: &str) -> ScimError {
 
 /// Creates a user with the given id from a POST body.
 pub(crate) fn create_user(world: &mut World, directory_id: Uuid, id: Uuid, body: &Map<String, Value>) -> Result<Uuid, ScimError> {
-    let mut attributes = normalize(body, &USER_RESOURCE)?;
-    validate_user(&mut attributes)?;
+    insert_user(world, directory_id, id, prepare_user(body)?)
+}
 
+/// Runs the checks of a new user that need only its body, which is the
+/// part of a create that does not need the store's lock.
+pub(crate) fn prepare_user(body: &Map<String, Value>) -> Result<UserAttributes, ScimError> {
+    UserAttributes::new(normalize(body, &USER_RESOURCE)?)
+}
+
+/// Creates a user from attributes checked by [`prepare_user`], after the
+/// checks that depend on the directory and the organisation.
+pub(crate) fn insert_user(
+    world: &mut World,
+    directory_id: Uuid,
+    id: Uuid,
+    attributes: UserAttributes,
+) -> Result<Uuid, ScimError> {
     let (directory, organisation) = world
         .directory_and_organisation_mut(directory_id)
         .ok_or_else(|| ScimError::not_found(format!("Directory {directory_id} does not exist.")))?;
@@ -65,7 +79,7 @@ pub(crate) fn create_user(world: &mut World, directory_id: Uuid, id: Uuid, body:
 
     let mut user = candidate;
     user.seq = directory.next_seq();
-    let email = user.primary_email().unwrap_or_default().to_owned();
+    let email = user.primary_email().to_owned();
     user.account_id = Some(organisation.link_account(&email, user.active(), directory_id));
 
     organisation.audit.record(
@@ -90,7 +104,6 @@ pub(crate) fn replace_user(world: &mut World, directory_id: Uuid, id: Uuid, body
     if !attributes.contains_key("active") {
         attributes.insert("active".to_owned(), Value::Bool(existing.active()));
     }
-    validate_user(&mut attributes)?;
     commit_change(directory, organisation, id, attributes)
 }
 
@@ -101,14 +114,13 @@ pub(crate) fn patch_user(world: &mut World, directory_id: Uuid, id: Uuid, operat
 
     // The engine edits a copy, so a failing operation leaves the stored
     // record untouched even when earlier operations succeeded.
-    let mut view = existing.attributes.clone();
+    let mut view = existing.attributes.to_map();
     patch::apply(&mut view, operations, &USER_RESOURCE)?;
 
     let mut attributes = normalize(&view, &USER_RESOURCE)?;
     if !attributes.contains_key("active") {
         attributes.insert("active".to_owned(), Value::Bool(existing.active()));
     }
-    validate_user(&mut attributes)?;
     commit_change(directory, organisation, id, attributes)
 }
 
@@ -134,8 +146,9 @@ fn directory_pair(world: &mut World, directory_id: Uuid) -> Result<(&mut Directo
         .ok_or_else(|| ScimError::not_found(format!("Directory {directory_id} does not exist.")))
 }
 
-/// Stores new attributes for an existing user after the checks that depend
-/// on the rest of the directory, and carries the change to the account.
+/// Checks and stores new attributes for an existing user after the checks
+/// that depend on the rest of the directory, and carries the change to the
+/// account.
 fn commit_change(
     directory: &mut Directory,
     organisation: &mut Organisation,
@@ -145,17 +158,20 @@ fn commit_change(
     let Some(existing) = directory.user(&id) else {
         return Err(user_not_found(&id.to_string()));
     };
+    let attributes = UserAttributes::new(attributes)?;
+
     // A request that changes nothing keeps `meta.lastModified`, as RFC 7644
-    // §3.5.2 requires of a PATCH that changes nothing.
-    if existing.attributes == attributes {
+    // §3.5.2 requires of a PATCH that changes nothing. The maps are compared
+    // because the order of attributes in a request is not a change.
+    if existing.attributes == attributes || existing.attributes.to_map() == attributes.to_map() {
         return Ok(());
     }
     let mut updated = existing.clone();
     updated.attributes = attributes;
     updated.last_modified = clock::now();
 
-    let old_email = existing.primary_email().map(fold);
-    let new_email = updated.primary_email().map(fold);
+    let old_email = fold(existing.primary_email());
+    let new_email = fold(updated.primary_email());
     if old_email != new_email {
         check_email_domain(organisation, &updated)?;
     }
@@ -163,7 +179,7 @@ fn commit_change(
 
     if let Some(account_id) = updated.account_id.clone() {
         if old_email != new_email {
-            organisation.change_account_email(&account_id, updated.primary_email().unwrap_or_default());
+            organisation.change_account_email(&account_id, updated.primary_email());
         }
         if existing.active() != updated.active() {
             organisation.set_account_active(&account_id, updated.active(), directory.id);
@@ -181,7 +197,7 @@ fn commit_change(
 /// Rejects a primary email on a domain the organisation has not verified,
 /// unless the organisation allows external users.
 fn check_email_domain(organisation: &Organisation, user: &UserRecord) -> Result<(), ScimError> {
-    let email = user.primary_email().unwrap_or_default();
+    let email = user.primary_email();
     let domain = crate::model::email_domain(email).unwrap_or_default();
     if organisation.accepts_domain(domain) {
         return Ok(());
@@ -196,21 +212,20 @@ fn check_email_domain(organisation: &Organisation, user: &UserRecord) -> Result<
 fn check_unique(directory: &Directory, user: &UserRecord) -> Result<(), ScimError> {
     let user_name = user.user_name();
     if directory
-        .user_id_by_name(&fold(user_name))
+        .user_id_by_name(user_name)
         .is_some_and(|owner| owner != user.id)
     {
         return Err(duplicate_user_name(user_name));
     }
 
-    if let Some(email) = user.primary_email() {
-        if directory
-            .user_id_by_email(&fold(email))
-            .is_some_and(|owner| owner != user.id)
-        {
-            return Err(ScimError::uniqueness(format!(
-                "Resource [USER]: with email[{email}] already exists."
-            )));
-        }
+    let email = user.primary_email();
+    if directory
+        .user_id_by_email(email)
+        .is_some_and(|owner| owner != user.id)
+    {
+        return Err(ScimError::uniqueness(format!(
+            "Resource [USER]: with email[{email}] already exists."
+        )));
     }
     Ok(())
 }

@@ -11,7 +11,7 @@ use crate::handlers::{behaviour, DirectoryContext, HandlerResult};
 use crate::http::{response, ListQuery, ScimRequest};
 use crate::render::{write_list, ListResponse, UserView};
 use crate::schema::USER_URN;
-use crate::store::{fold, Directory};
+use crate::store::Directory;
 
 const USERS: FilterTarget = FilterTarget {
     label: "USER",
@@ -67,7 +67,7 @@ pub(crate) fn list(app: &App, context: &DirectoryContext, request: &ScimRequest)
 fn matching_users(directory: &Directory, text: &str) -> Result<Vec<Uuid>, ScimError> {
     let (attribute, value) = supported_eq(text, USERS)?;
     Ok(match attribute {
-        "userName" => directory.user_id_by_name(&fold(&value)).into_iter().collect(),
+        "userName" => directory.user_id_by_name(&value).into_iter().collect(),
         _ => directory.user_ids_by_external_id(&value).collect(),
     })
 }
