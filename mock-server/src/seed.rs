@@ -24,8 +24,8 @@ use crate::store::{Directory, Organisation, SiteGroup, World};
 ///
 /// `U` is how a user entry is held until it is loaded: parsed into a map by
 /// default, or as JSON text borrowed from the file when the server reads a
-/// seed file itself, which keeps the parsed form of only one user in memory
-/// at a time.
+/// seed file itself. The text form keeps only the users being checked in
+/// parsed form at any one time.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Seed<U = Map<String, Value>> {
@@ -128,7 +128,15 @@ impl SeedUser for Map<String, Value> {
 
 impl SeedUser for &RawValue {
     fn into_fields(self) -> Result<Map<String, Value>, String> {
-        serde_json::from_str(self.get()).map_err(|error| format!("a user must be a JSON object of attributes: {error}"))
+        // The file parsed as JSON, so the only possible error is an entry
+        // that is not an object. serde_json's message would give a line
+        // and column within the entry, not within the file.
+        serde_json::from_str(self.get()).map_err(|_| {
+            let text = self.get();
+            let shown: String = text.chars().take(40).collect();
+            let ellipsis = if shown.len() < text.len() { "..." } else { "" };
+            format!("a user must be a JSON object of attributes, got {shown}{ellipsis}")
+        })
     }
 }
 

@@ -171,7 +171,7 @@ fn add_headers(response: &mut Response<Body>, headers: &IndexMap<String, String>
 fn duplicate(facts: &RequestFacts) -> Response<Body> {
     let error = if facts.resource == Some(Resource::Users) {
         let user_name = facts.body_text("userName").unwrap_or_default();
-        crate::store::users::duplicate_user_name(&user_name)
+        crate::store::users::duplicate_user_name(user_name)
     } else {
         crate::store::groups::duplicate_group_name()
     };

@@ -313,7 +313,7 @@ fn collect_equalities<'f>(filter: &'f Filter, equalities: &mut Vec<(&'f str, &'f
 fn is_selected(target: &AttributeTarget<'_>, element: &Value) -> bool {
     target
         .filter
-        .map_or(true, |filter| filter.matches(element, target.attribute.sub_attributes))
+        .is_none_or(|filter| filter.matches(element, target.attribute.sub_attributes))
 }
 
 /// Finds an element that `element` duplicates: a member with the same

@@ -45,11 +45,14 @@ impl Organisation {
         let managed = self.verified_domains.contains(&domain);
 
         if let Some(account_id) = self.account_by_email.get(&email_key).cloned() {
-            if let Some(account) = self.accounts.get_mut(&account_id).map(Arc::make_mut) {
-                let reactivated = active && !account.active;
-                account.active = active;
-                if reactivated {
-                    self.audit.record("account_reactivated", Some(directory_id), json!({"accountId": account_id}));
+            if let Some(account) = self.accounts.get_mut(&account_id) {
+                // Copying a shared account only when it changes keeps it
+                // shared with the reset snapshot.
+                if account.active != active {
+                    Arc::make_mut(account).active = active;
+                    if active {
+                        self.audit.record("account_reactivated", Some(directory_id), json!({"accountId": account_id}));
+                    }
                 }
                 return account_id;
             }
@@ -76,13 +79,13 @@ impl Organisation {
 
     /// Sets an account's active flag, recording a change in the audit log.
     pub(crate) fn set_account_active(&mut self, account_id: &str, active: bool, directory_id: Uuid) {
-        let Some(account) = self.accounts.get_mut(account_id).map(Arc::make_mut) else {
+        let Some(account) = self.accounts.get_mut(account_id) else {
             return;
         };
         if account.active == active {
             return;
         }
-        account.active = active;
+        Arc::make_mut(account).active = active;
         let action = if active { "account_reactivated" } else { "account_deactivated" };
         self.audit.record(action, Some(directory_id), json!({"accountId": account_id}));
     }

@@ -105,11 +105,22 @@ impl World {
 }
 
 /// Folds a name for case-insensitive comparison.
+///
+/// Each character is lowercased on its own, and the final sigma `ς` becomes
+/// `σ`, as Unicode case folding does, so `Σ`, `σ` and `ς` are all equal.
+/// `str::to_lowercase` would instead pick the sigma from the context.
+/// `TextIndex` compares the same way.
 pub(crate) fn fold(text: &str) -> String {
-    // Character by character, unlike `str::to_lowercase`, which lowercases a
-    // final sigma by its context; `TextIndex` compares the same way.
     if text.is_ascii() {
         return text.to_ascii_lowercase();
     }
-    text.chars().flat_map(char::to_lowercase).collect()
+    text.chars().flat_map(char::to_lowercase).map(fold_final_sigma).collect()
+}
+
+/// Maps the final sigma to the ordinary small sigma.
+pub(crate) fn fold_final_sigma(character: char) -> char {
+    match character {
+        'ς' => 'σ',
+        other => other,
+    }
 }

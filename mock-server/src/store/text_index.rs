@@ -156,10 +156,10 @@ impl<'h, H: Hasher> ChunkedWriter<'h, H> {
     }
 }
 
-/// The characters of `text` lowercased one by one, which is how
-/// [`super::fold`] folds, so an index and a folded key agree.
+/// The characters of `text` folded one by one, as [`super::fold`] does, so
+/// an index and a folded key agree.
 fn lowercase(text: &str) -> impl Iterator<Item = char> + '_ {
-    text.chars().flat_map(char::to_lowercase)
+    text.chars().flat_map(char::to_lowercase).map(super::fold_final_sigma)
 }
 
 #[cfg(test)]
@@ -186,10 +186,11 @@ mod tests {
         }
 
         assert_eq!(index.get("ada@example.COM", key_of), Some(Uuid::from_u128(0)));
-        assert_eq!(
-            index.get(&super::super::fold("σίσυφοσ"), key_of),
-            Some(Uuid::from_u128(1))
-        );
+        for spelling in ["σίσυφος", "σίσυφοσ", "ΣΊΣΥΦΟΣ", "ςίςυφος"] {
+            let folded = super::super::fold(spelling);
+            assert_eq!(index.get(spelling, key_of), Some(Uuid::from_u128(1)), "{spelling}");
+            assert_eq!(index.get(&folded, key_of), Some(Uuid::from_u128(1)), "{folded}");
+        }
         assert_eq!(index.get("ada@example.org", key_of), None);
     }
 
