@@ -455,6 +455,25 @@ async fn state_exported_and_imported() {
 }
 
 #[tokio::test]
+async fn state_over_scim_body_limit_imported() {
+    let seed = scim_mock::seed::generate(3_000, 2, "example.com");
+    let builder = MockServer::builder()
+        .control_token("control-secret")
+        .seed(serde_json::from_value(seed).expect("generated seeds parse"));
+    let (server, scim) = start_with(builder).await;
+    let control = Control::of(&server);
+    let exported = control.get("/state").await;
+    let size = exported.body.to_string().len();
+    assert!(size > 1024 * 1024, "the state ({size} bytes) exceeds the SCIM body limit");
+
+    let imported = control.put("/state", &exported.body).await;
+    assert_eq!(imported.status, 204, "{:?}", imported.body);
+
+    let too_large = scim.post("/Users", &json!({"userName": "x".repeat(1024 * 1024)})).await;
+    assert_eq!(too_large.status, 413, "SCIM requests keep their limit");
+}
+
+#[tokio::test]
 async fn invalid_state_import_changes_nothing() {
     let (_server, scim, control) = start().await;
     scim.post_user("ada").await;

@@ -51,6 +51,22 @@ const ROUTES: &[(&str, &str)] = &[
 ];
 
 /// Returns whether a request addresses the control API.
+/// Largest body of a control request. A state export of 20,000 users is
+/// about 20 MB, far over the SCIM limit, and `PUT /_mock/state` must be
+/// able to take it back.
+pub(crate) const MAX_BODY_BYTES: usize = 512 * 1024 * 1024;
+
+/// Returns whether a raw, percent-encoded path is under [`PREFIX`], so the
+/// body limit can be chosen before the request is decoded.
+pub(crate) fn is_control_path(path: &str) -> bool {
+    path.split('/')
+        .find(|segment| !segment.is_empty())
+        .is_some_and(|segment| {
+            segment == PREFIX
+                || (segment.contains('%') && percent_encoding::percent_decode_str(segment).decode_utf8_lossy() == PREFIX)
+        })
+}
+
 pub(crate) fn is_control_request(request: &ScimRequest) -> bool {
     request.segments.first().is_some_and(|segment| segment == PREFIX)
 }

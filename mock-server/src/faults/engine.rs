@@ -200,6 +200,13 @@ impl FaultEngine {
         }
     }
 
+    /// Returns whether no rule and no rate limit is installed, so that no
+    /// request can be affected.
+    pub fn is_idle(&self) -> bool {
+        let set = self.set.lock();
+        set.rules.is_empty() && set.limiter.is_none()
+    }
+
     /// Sets or removes the rate limit; every key starts with a full bucket.
     pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
         self.set.lock().limiter = limit.map(RateLimiter::new);

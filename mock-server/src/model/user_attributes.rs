@@ -70,6 +70,11 @@ impl UserAttributes {
         serde_json::from_str(&self.json).expect("user attributes are a JSON object written by serde_json")
     }
 
+    /// Returns the attributes as a JSON object.
+    pub(crate) fn json(&self) -> &str {
+        &self.json
+    }
+
     /// Returns the entries of the JSON object without its braces, ready to
     /// be copied into a response object. Empty when there are none.
     pub(crate) fn json_entries(&self) -> &str {

@@ -3,7 +3,7 @@
 use uuid::Uuid;
 
 use super::format::{
-    AuditEventState, DirectoryState, GroupState, OrganisationState, SettingsState, State, UserState, STATE_FORMAT, STATE_VERSION,
+    AttributesJson, AuditEventState, DirectoryState, GroupState, OrganisationState, SettingsState, State, UserState, STATE_FORMAT, STATE_VERSION,
 };
 use crate::app::Defaults;
 use crate::clock;
@@ -80,7 +80,7 @@ fn export_directory(directory: &Directory) -> DirectoryState {
                 groups: user.groups.clone(),
                 created: user.created,
                 last_modified: user.last_modified,
-                attributes: user.attributes.to_map(),
+                attributes: AttributesJson::from_trusted(user.attributes.json()),
             })
             .collect(),
         groups: directory

@@ -159,7 +159,11 @@ fn import_directory(
         if directory.user(&user.id).is_some() {
             return Err(invalid(entry, format!("user id {} is used twice", user.id)));
         }
-        let attributes = UserAttributes::new(user.attributes.clone()).map_err(|error| invalid(&entry, error.detail))?;
+        let fields = user
+            .attributes
+            .to_map()
+            .map_err(|error| invalid(&entry, format!("attributes must be a JSON object: {error}")))?;
+        let attributes = UserAttributes::new(fields).map_err(|error| invalid(&entry, error.detail))?;
         let record = UserRecord {
             id: user.id,
             seq: user.sequence,

@@ -12,7 +12,7 @@ mod format;
 mod import;
 
 pub use format::{
-    AuditEventState, DirectoryState, GroupState, OrganisationState, SettingsState, State, UserState, STATE_FORMAT, STATE_VERSION,
+    AttributesJson, AuditEventState, DirectoryState, GroupState, OrganisationState, SettingsState, State, UserState, STATE_FORMAT, STATE_VERSION,
 };
 
 pub(crate) use export::export;
