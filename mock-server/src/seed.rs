@@ -133,9 +133,9 @@ impl SeedUser for &RawValue {
         // and column within the entry, not within the file.
         serde_json::from_str(self.get()).map_err(|_| {
             let text = self.get();
-            let shown: String = text.chars().take(40).collect();
-            let ellipsis = if shown.len() < text.len() { "..." } else { "" };
-            format!("a user must be a JSON object of attributes, got {shown}{ellipsis}")
+            let preview: String = text.chars().take(40).collect();
+            let ellipsis = if preview.len() < text.len() { "..." } else { "" };
+            format!("a user must be a JSON object of attributes, got {preview}{ellipsis}")
         })
     }
 }

@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::check::{
     body_excerpt, check_no_server_error, diff_views, group_view_expected, group_view_of, user_view_expected,
-    user_view_of, CheckContext, Failure, IdMap,
+    user_view_of, CheckContext, Failure, IdMap, View,
 };
 use super::execute::{get, list_all, Target};
 use super::model::Model;
@@ -81,26 +81,8 @@ async fn check_users(
         ensure_status(&context, Rule::UserFindable, 200, &response)?;
         let body = response.json.clone().unwrap_or(Value::Null);
         let want = user_view_expected(model, ids, &target.naming, *key);
-        let differences = diff_views(&want, &user_view_of(&body));
-        if !differences.is_empty() {
-            return Err(Failure::new(
-                Rule::ReadReturnsStored,
-                line,
-                "the user as the model stores it",
-                differences.join("; "),
-            ));
-        }
-        let groups: BTreeSet<String> = body
-            .get("groups")
-            .and_then(Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|g| g.get("value")?.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        user_groups.insert(id.clone(), groups);
+        ensure_same_view(&want, &user_view_of(&body), line, "the user as the model stores it")?;
+        user_groups.insert(id.clone(), reference_values(&body, "groups"));
 
         let Some(record) = model.users.get(key) else { continue };
         let shouted = target.naming.user_name(record.fields.user_name).to_uppercase();
@@ -135,6 +117,31 @@ async fn check_users(
     Ok(user_groups)
 }
 
+/// Fails with the differences when a resource read back differs from the
+/// model's view of it.
+fn ensure_same_view(want: &View, got: &View, line: String, expected: &str) -> Result<(), Failure> {
+    let differences = diff_views(want, got);
+    if differences.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::new(Rule::ReadReturnsStored, line, expected, differences.join("; ")))
+}
+
+/// Returns the `value` of each element of a multi-valued reference
+/// attribute, such as a user's `groups` or a group's `members`.
+fn reference_values(resource: &Value, attribute: &str) -> BTreeSet<String> {
+    resource
+        .get(attribute)
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| item.get("value")?.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Reads each group by id, and returns the `members[].value` of each
 /// group response, keyed by group id.
 async fn check_groups(
@@ -155,26 +162,8 @@ async fn check_groups(
         ensure_status(&context, Rule::ReadReturnsStored, 200, &response)?;
         let body = response.json.unwrap_or(Value::Null);
         let want = group_view_expected(model, ids, &target.naming, *key);
-        let differences = diff_views(&want, &group_view_of(&body));
-        if !differences.is_empty() {
-            return Err(Failure::new(
-                Rule::ReadReturnsStored,
-                line,
-                "the group as the model stores it",
-                differences.join("; "),
-            ));
-        }
-        let members: BTreeSet<String> = body
-            .get("members")
-            .and_then(Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|m| m.get("value")?.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        group_members.insert(id, members);
+        ensure_same_view(&want, &group_view_of(&body), line, "the group as the model stores it")?;
+        group_members.insert(id, reference_values(&body, "members"));
     }
     Ok(group_members)
 }

@@ -173,7 +173,7 @@ async fn respond(app: &App, request: Request<Incoming>) -> Exchange {
     let body = match read {
         Ok(body) => body,
         Err(error) => {
-            let received = Received::new(&parts.method, parts.uri.path(), parts.uri.query(), &parts.headers, &Bytes::new());
+            let received = Received::new(&parts.method, parts.uri.path(), parts.uri.query(), &parts.headers, b"");
             return Exchange {
                 outcome: Outcome::Respond(response::scim_error(&error)),
                 received: Some(received),

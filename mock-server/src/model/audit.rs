@@ -25,7 +25,8 @@ pub struct AuditEvent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub directory_id: Option<Uuid>,
     /// Event-specific fields, such as the group and site names, as JSON
-    /// text: a log of 10,000 events as `Value` trees took about 5 MB.
+    /// text. A log of 10,000 events as `Value` trees took about 5 MB,
+    /// estimated from the sizes of the types.
     pub(crate) details: Box<RawValue>,
 }
 

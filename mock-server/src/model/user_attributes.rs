@@ -18,8 +18,9 @@ use crate::schema::{ATLASSIAN_CUSTOM_URN, ENTERPRISE_URN};
 /// [`validate_user`], with the attributes the store indexes beside them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserAttributes {
-    /// A JSON object written by serde_json, so it starts with `{` and ends
-    /// with `}`, and parsing it back cannot fail.
+    /// A JSON object written by serde_json in [`UserAttributes::new`], the
+    /// only place that sets it, so it starts with `{` and ends with `}`, and
+    /// parsing it back cannot fail.
     json: Box<str>,
     /// Kept apart from `json` because uniqueness checks and filters read
     /// these on every request that touches the user.

@@ -3,9 +3,9 @@
 //! The copy shares every record (users, groups, accounts, audit events)
 //! with the live state through `Arc` and leaves out the indexes, which a
 //! restore rebuilds. A change to the live state copies only the record it
-//! touches, so the copy costs a few dozen bytes per user, where a full
-//! clone of the world cost about 1 KB per user (20,000 generated users,
-//! counted with a counting global allocator).
+//! touches, so the copy costs a few dozen bytes per user. A full clone of
+//! the world cost about 1 KB per user, counted with a counting global
+//! allocator over 20,000 generated users.
 
 use std::collections::HashMap;
 use std::sync::Arc;
